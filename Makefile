@@ -3,7 +3,13 @@ SHELL := /bin/bash
 GO    ?= go
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: all deps test lint vet fmt localaws clean
+# The Lambda handlers: functions/<name>/main.go each.
+FUNCTIONS := plan create poll copy export verify prune summary
+BUILD_DIR := build/functions
+# arm64 provided.al2023 by default; `make build GOARCH=amd64` for native local runs.
+LAMBDA_GOARCH ?= arm64
+
+.PHONY: all deps node-deps test lint vet fmt build synth deploy localaws clean
 
 all: test
 
@@ -11,10 +17,36 @@ all: test
 deps:
 	$(GO) mod download
 
+## node-deps: the pinned aws-cdk CLI and friends from package-lock.json (idempotent).
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+node-deps: $(if $(wildcard package.json),node_modules/.package-lock.json)
+
+## build: one bootstrap per function, zipped into build/functions/<name>.zip.
+build: deps
+	@mkdir -p $(BUILD_DIR)
+	@for f in $(FUNCTIONS); do \
+	  if [ ! -f functions/$$f/main.go ]; then echo "skip $$f (no functions/$$f/main.go yet)"; continue; fi; \
+	  mkdir -p $(BUILD_DIR)/$$f && \
+	  GOOS=linux GOARCH=$(LAMBDA_GOARCH) CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w' \
+	    -o $(BUILD_DIR)/$$f/bootstrap ./functions/$$f || exit 1; \
+	  (cd $(BUILD_DIR)/$$f && rm -f ../$$f.zip && $(GO) run ../../../cmd/zipbootstrap ../$$f.zip bootstrap) || exit 1; \
+	  printf '%-10s %8d bytes\n' $$f $$(stat -c %s $(BUILD_DIR)/$$f.zip); \
+	done
+
 ## test: everything `go test` runs, after installing what it needs.
-test: deps
+test: deps build node-deps
 	$(GO) vet ./...
-	$(GO) test -count=1 -timeout 40m ./...
+	$(GO) test -count=1 -timeout 60m ./...
+
+## synth: write the CloudFormation template to cdk.out/ (offline).
+synth: build node-deps
+	npx cdk synth --quiet
+
+## deploy: bootstrap-aware cdk deploy (needs AWS credentials).
+deploy: build node-deps
+	npx cdk bootstrap && npx cdk deploy --require-approval broadening
 
 ## lint: formatting, vet and a tidy go.mod.
 lint: deps
@@ -32,4 +64,4 @@ localaws: deps
 	$(GO) run ./cmd/localaws --addr 127.0.0.1:4566 --speed $(SPEED) $(if $(SEED),--seed $(SEED))
 
 clean:
-	rm -rf bin build cdk.out
+	rm -rf build cdk.out
