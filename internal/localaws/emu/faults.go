@@ -130,12 +130,12 @@ func (f *Faults) List() []Fault {
 }
 
 // match returns the first fault that fires for the call, counting it.
-func (f *Faults) match(service, action, resource string) *Fault {
+func (f *Faults) match(service, action string, resources []string) *Fault {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, x := range f.faults {
 		if (x.Service != "" && x.Service != service) || (x.Action != "" && x.Action != action) ||
-			(x.Resource != "" && !strings.Contains(resource, x.Resource)) {
+			(x.Resource != "" && !containsAny(resources, x.Resource)) {
 			continue
 		}
 		x.seen++
@@ -147,6 +147,15 @@ func (f *Faults) match(service, action, resource string) *Fault {
 		return &cp
 	}
 	return nil
+}
+
+func containsAny(resources []string, sub string) bool {
+	for _, r := range resources {
+		if strings.Contains(r, sub) {
+			return true
+		}
+	}
+	return false
 }
 
 // take reports whether the call may proceed under the rate limits.
@@ -189,16 +198,17 @@ type Admission struct {
 }
 
 // Admit applies the rate limits and injected faults to req acting on
-// resource. It records the resource on req. A non-nil error must be sent
-// back instead of doing the call.
-func (f *Faults) Admit(req *Request, resource string, codes *FaultCodes) (Admission, *APIError) {
+// resource. It records the resource on req. Aliases are other names of the
+// resource a fault may match (e.g. a name where the ARN ends in an ID). A
+// non-nil error must be sent back instead of doing the call.
+func (f *Faults) Admit(req *Request, resource string, codes *FaultCodes, aliases ...string) (Admission, *APIError) {
 	req.Resource = resource
 	if !f.take(req.Service, req.Action) {
 		req.Fault = "rate-limit"
 		e := codes.Throttle
 		return Admission{}, &e
 	}
-	x := f.match(req.Service, req.Action, resource)
+	x := f.match(req.Service, req.Action, append([]string{resource}, aliases...))
 	if x == nil {
 		return Admission{}, nil
 	}
