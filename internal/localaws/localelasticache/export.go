@@ -3,6 +3,7 @@ package localelasticache
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -127,11 +128,23 @@ func (s *Service) checkBucket(region, bucket string, keys []string) *emu.APIErro
 		}
 	}
 	for _, k := range keys {
-		if b.ObjectExists(k) {
+		if b.ObjectExists(k) || s.pendingExport(bucket, k) {
 			return errInvalidValue("The S3 bucket %s already contains an object with key %s.", bucket, k)
 		}
 	}
 	return nil
+}
+
+// pendingExport reports whether a running export will write key into
+// bucket: a second export to the same key is refused as if the object were
+// already there (assumed: AWS writes the objects only when the export ends).
+func (s *Service) pendingExport(bucket, key string) bool {
+	for _, e := range s.exports {
+		if e.state == exportRunning && e.bucket == bucket && slices.Contains(e.keys, key) {
+			return true
+		}
+	}
+	return false
 }
 
 // Export states.
