@@ -47,11 +47,22 @@ func codeSet(codes []string) map[string]struct{} {
 // Load reads the shared configuration (environment, AWS_ENDPOINT_URL_* and
 // the Lambda role) with snapflow's retryer and HTTP client.
 func Load(ctx context.Context, optFns ...func(*config.LoadOptions) error) (aws.Config, error) {
-	opts := append([]func(*config.LoadOptions) error{
-		config.WithRetryer(NewRetryer),
-		config.WithHTTPClient(HTTPClient()),
-	}, optFns...)
-	return config.LoadDefaultConfig(ctx, opts...)
+	opts := append([]func(*config.LoadOptions) error{config.WithRetryer(NewRetryer)}, optFns...)
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return cfg, err
+	}
+	// Wrap whatever client the configuration built (it may carry a custom
+	// CA bundle from AWS_CA_BUNDLE), rather than replacing it.
+	cfg.HTTPClient = readOnlyBodiesClient{cfg.HTTPClient}
+	return cfg, nil
+}
+
+// readOnlyBodiesClient applies readOnlyBodies to an aws.HTTPClient.
+type readOnlyBodiesClient struct{ next aws.HTTPClient }
+
+func (c readOnlyBodiesClient) Do(r *http.Request) (*http.Response, error) {
+	return c.next.Do(hideWriterTo(r))
 }
 
 // HTTPClient returns an HTTP client whose transport hides io.WriterTo on
@@ -69,10 +80,15 @@ func HTTPClient() *http.Client {
 type readOnlyBodies struct{ next http.RoundTripper }
 
 func (t readOnlyBodies) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.Body != nil && r.Body != http.NoBody {
-		r2 := *r
-		r2.Body = struct{ io.ReadCloser }{r.Body}
-		r = &r2
+	return t.next.RoundTrip(hideWriterTo(r))
+}
+
+// hideWriterTo returns r with a body that offers only Read and Close.
+func hideWriterTo(r *http.Request) *http.Request {
+	if r.Body == nil || r.Body == http.NoBody {
+		return r
 	}
-	return t.next.RoundTrip(r)
+	r2 := *r
+	r2.Body = struct{ io.ReadCloser }{r.Body}
+	return &r2
 }

@@ -48,7 +48,8 @@ type AWS struct {
 	url string
 }
 
-// New builds a local AWS; Start or Handler serves it.
+// New builds a local AWS; Start serves it on a port, or use it as an
+// http.Handler (it is one).
 func New(opts Options) *AWS {
 	if opts.Region == "" {
 		opts.Region = emu.DefaultRegion
