@@ -862,32 +862,55 @@ func TestFaultKinds(t *testing.T) {
 	faults.Reset()
 }
 
-// TestSlowFault: a slow response waits for simulated time, so a test steps
-// the clock to release it.
+// TestSlowFault: a slow response does the call, then holds the answer back
+// for simulated time, outside the service's lock: other calls to the same
+// service (and S3, which settles exports first) go on meanwhile.
 func TestSlowFault(t *testing.T) {
 	t.Parallel()
 	f := newFleet(t)
-	f.aws.Faults().Add(emu.Fault{Service: "redshift-serverless", Action: "ListNamespaces", Kind: emu.FaultSlow, Delay: 30 * time.Second, Count: 1})
-	done := make(chan error, 1)
-	go func() {
-		_, err := f.rss.ListNamespaces(ctx, &redshiftserverless.ListNamespacesInput{})
-		done <- err
-	}()
-	select {
-	case err := <-done:
-		t.Fatalf("slow call returned before the clock moved: %v", err)
-	case <-time.After(50 * time.Millisecond):
+	cases := []struct {
+		service, action string
+		slow, other     func() error
+	}{
+		{"redshift-serverless", "ListNamespaces",
+			func() error {
+				_, err := f.rss.ListNamespaces(ctx, &redshiftserverless.ListNamespacesInput{})
+				return err
+			},
+			func() error { _, err := f.rss.ListSnapshots(ctx, &redshiftserverless.ListSnapshotsInput{}); return err }},
+		{"elasticache", "DescribeReplicationGroups",
+			func() error {
+				_, err := f.ec.DescribeReplicationGroups(ctx, &elasticache.DescribeReplicationGroupsInput{})
+				return err
+			},
+			func() error { _, err := f.ec.DescribeSnapshots(ctx, &elasticache.DescribeSnapshotsInput{}); return err }},
+		{"memorydb", "DescribeClusters",
+			func() error { _, err := f.mdb.DescribeClusters(ctx, &memorydb.DescribeClustersInput{}); return err },
+			func() error { _, err := f.mdb.DescribeSnapshots(ctx, &memorydb.DescribeSnapshotsInput{}); return err }},
 	}
-	// Other calls are not held up meanwhile.
-	try(f.rss.ListSnapshots(ctx, &redshiftserverless.ListSnapshotsInput{})).must(t)
-	f.advance(30 * time.Second)
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatal(err)
+	for _, tc := range cases {
+		f.aws.Faults().Add(emu.Fault{Service: tc.service, Action: tc.action, Kind: emu.FaultSlow, Delay: 30 * time.Second, Count: 1})
+		done := make(chan error, 1)
+		go func() { done <- tc.slow() }()
+		select {
+		case err := <-done:
+			t.Fatalf("%s: slow call returned before the clock moved: %v", tc.service, err)
+		case <-time.After(50 * time.Millisecond):
 		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("slow call not released by Advance")
+		// Other calls to the same service and to S3 are not held up.
+		if err := tc.other(); err != nil {
+			t.Fatalf("%s: other call: %v", tc.service, err)
+		}
+		try(f.s3.ListBuckets(ctx, &s3.ListBucketsInput{})).must(t)
+		f.advance(30 * time.Second)
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s: slow call not released by Advance", tc.service)
+		}
 	}
 }
 

@@ -10,6 +10,7 @@ package localaws
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 
@@ -116,13 +117,26 @@ func (a *AWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if name == "s3" {
 		a.Settle() // exports that completed by now have written their objects
 	}
-	sw := &statusWriter{ResponseWriter: w}
+	// The answer is buffered so that a slow fault can hold it back after the
+	// service has released its locks.
+	buf := httptest.NewRecorder()
 	svc, ok := a.services[name]
 	if !ok {
-		emu.WriteJSONError(sw, req, emu.Errorf("UnknownOperationException", "the local AWS does not emulate the service %q", name))
+		emu.WriteJSONError(buf, req, emu.Errorf("UnknownOperationException", "the local AWS does not emulate the service %q", name))
 	} else {
-		svc.ServeAWS(sw, r, req)
+		svc.ServeAWS(buf, r, req)
 	}
+	if req.Delay > 0 {
+		if err := a.env.Clock.Sleep(r.Context(), req.Delay); err != nil {
+			return // the client went away
+		}
+	}
+	sw := &statusWriter{ResponseWriter: w}
+	for k, v := range buf.Header() {
+		sw.Header()[k] = v
+	}
+	sw.WriteHeader(buf.Code)
+	_, _ = sw.Write(buf.Body.Bytes())
 	call := emu.Call{
 		Time:      a.env.Clock.Now(),
 		Service:   name,

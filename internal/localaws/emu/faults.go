@@ -15,7 +15,7 @@ type FaultKind string
 const (
 	FaultThrottle       FaultKind = "throttle"        // the service's throttling error
 	FaultInternal       FaultKind = "internal"        // HTTP 500 internal failure
-	FaultSlow           FaultKind = "slow"            // answer after Delay of simulated time
+	FaultSlow           FaultKind = "slow"            // do the call, answer after Delay of simulated time
 	FaultAccessDenied   FaultKind = "access-denied"   // the service's access-denied error
 	FaultBusy           FaultKind = "busy"            // the source is in a state that rejects the call
 	FaultQuota          FaultKind = "quota"           // the service's quota-exceeded error
@@ -40,7 +40,9 @@ type Fault struct {
 	Message  string        `json:"message,omitempty"`
 	Status   int           `json:"status,omitempty"`
 
-	seen, fired int
+	// Seen and Fired count the matching calls and the times it fired.
+	Seen  int `json:"seen"`
+	Fired int `json:"fired"`
 }
 
 // RateLimit is a token bucket in simulated time for a service's action
@@ -73,7 +75,7 @@ func (f *Faults) Add(fault Fault) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.nextID++
-	fault.ID, fault.seen, fault.fired = f.nextID, 0, 0
+	fault.ID, fault.Seen, fault.Fired = f.nextID, 0, 0
 	f.faults = append(f.faults, &fault)
 	return fault.ID
 }
@@ -138,11 +140,11 @@ func (f *Faults) match(service, action string, resources []string) *Fault {
 			(x.Resource != "" && !containsAny(resources, x.Resource)) {
 			continue
 		}
-		x.seen++
-		if x.seen <= x.After || (x.Count > 0 && x.fired >= x.Count) {
+		x.Seen++
+		if x.Seen <= x.After || (x.Count > 0 && x.Fired >= x.Count) {
 			continue
 		}
-		x.fired++
+		x.Fired++
 		cp := *x
 		return &cp
 	}
@@ -235,11 +237,10 @@ func (f *Faults) Admit(req *Request, resource string, codes *FaultCodes, aliases
 	case FaultError:
 		err = &APIError{Code: x.Code, Message: x.Message, Status: x.Status, Server: x.Status >= 500}
 	case FaultSlow:
-		if req.Context != nil {
-			if e := f.clock.Sleep(req.Context, x.Delay); e != nil {
-				return Admission{}, &APIError{Code: "RequestTimeout", Message: e.Error(), Status: 408}
-			}
-		}
+		// The call goes ahead; the router holds its answer back for Delay
+		// of simulated time, outside any service lock (a client that times
+		// out meanwhile has still changed state, as with AWS).
+		req.Delay += x.Delay
 	case FaultSnapshotFailed:
 		return Admission{FailSnapshot: true}, nil
 	}

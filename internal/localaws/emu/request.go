@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"time"
 )
 
 // DefaultAccountID is the account every local resource belongs to.
@@ -29,6 +30,8 @@ type Request struct {
 	// Set by the error writers.
 	ErrorCode string
 	Fault     string // the injected fault kind that answered, if any
+	// Delay holds the answer back (a slow fault), in simulated time.
+	Delay time.Duration
 }
 
 // NewRequestID returns a random request ID formatted like AWS's.

@@ -154,34 +154,6 @@ func TestFaultSnapshotFailed(t *testing.T) {
 	}
 }
 
-func TestFaultSlow(t *testing.T) {
-	h := newHarness(t, Options{})
-	c := h.east()
-	h.faults.Add(emu.Fault{Service: SigningName, Action: "ListNamespaces", Kind: emu.FaultSlow, Delay: 30 * time.Second, Count: 1})
-	done := make(chan error, 1)
-	go func() {
-		_, err := c.ListNamespaces(ctx, &rss.ListNamespacesInput{})
-		done <- err
-	}()
-	deadline := time.After(10 * time.Second)
-	for {
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Fatal(err)
-			}
-			if h.clock.Now().Sub(t0) < 30*time.Second {
-				t.Fatalf("answered after %v of simulated time", h.clock.Now().Sub(t0))
-			}
-			return
-		case <-deadline:
-			t.Fatal("slow call never answered")
-		case <-time.After(5 * time.Millisecond):
-			h.advance(time.Second)
-		}
-	}
-}
-
 func TestProtocolErrors(t *testing.T) {
 	h := newHarness(t, Options{})
 	post := func(target, body string) (*http.Response, map[string]string) {
