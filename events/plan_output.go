@@ -15,4 +15,8 @@ type PlanOutput struct {
 	Items []WorkItem `json:"items"`
 	// Count is len(Items), for Choice states.
 	Count int `json:"count"`
+	// Ignored lists the resources the selector matched that are not
+	// targets, one line each with the reason (e.g. a cache cluster that is a
+	// member of a selected replication group).
+	Ignored []string `json:"ignored,omitempty"`
 }

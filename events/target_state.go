@@ -26,6 +26,10 @@ type TargetState struct {
 	WaitSeconds int `json:"waitSeconds"`
 	// Polls counts the polls of the current phase.
 	Polls int `json:"polls"`
+	// ExpectedSeconds is how long the current phase is expected to take
+	// (the target's last snapshot, measured), 0 when unknown; it bounds
+	// the waits between polls.
+	ExpectedSeconds int `json:"expectedSeconds,omitempty"`
 	// HasCopy and HasExport tell the state machine whether those steps run
 	// for this target (asked by the policy and possible for the service).
 	HasCopy   bool `json:"hasCopy"`
@@ -59,8 +63,12 @@ type SnapshotRef struct {
 
 // ExportRef is an export to S3 as the sub-workflow tracks it.
 type ExportRef struct {
-	Bucket    string    `json:"bucket"`
-	Keys      []string  `json:"keys"`
+	Bucket string   `json:"bucket"`
+	Keys   []string `json:"keys"`
+	// KeyPrefix starts every object's key, "<prefix><name>-"; verify lists
+	// the objects under it when Keys is empty (ElastiCache Serverless does
+	// not tell how many shards, hence objects, an export has).
+	KeyPrefix string    `json:"keyPrefix,omitempty"`
 	Status    string    `json:"status"`
 	StartedAt time.Time `json:"startedAt"`
 	// Objects is filled by verify: each exported object with its size.

@@ -12,7 +12,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/snapflow/snapflow/internal/config/metrics"
+	"github.com/snapflow/snapflow/internal/metrics"
 )
 
 // FunctionNames are the handlers, in workflow order; each is
@@ -103,7 +103,7 @@ func NewFunctions(scope constructs.Construct, id string, props *FunctionsProps) 
 				env["SNAPFLOW_EXPORT_BUCKET"] = jsii.String(props.ExportBucket)
 			}
 		case "summary":
-			env["SNAPFLOW_METRICS_NAMESPACE"] = jsii.String(metrics.Namespace)
+			env["SNAPFLOW_METRICS_NAMESPACE"] = jsii.String(metrics.DefaultNamespace)
 		}
 		fn := awslambda.NewFunction(c, jsii.String(name), &awslambda.FunctionProps{
 			Description:  jsii.String("snapflow " + name),

@@ -15,7 +15,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/snapflow/snapflow/internal/config"
-	"github.com/snapflow/snapflow/internal/config/metrics"
+	"github.com/snapflow/snapflow/internal/metrics"
 )
 
 // MonitoringProps configures NewMonitoring.
@@ -115,7 +115,7 @@ func (m *Monitoring) rpoAlarm(c constructs.Construct, stackName string, p config
 		AlarmName:        jsii.String(name),
 		AlarmDescription: jsii.String(fmt.Sprintf("No good snapshot of %s in the last %d minutes (its RPO).", what, p.RPOMinutes)),
 		Metric: cw.NewMetric(&cw.MetricProps{
-			Namespace:     jsii.String(metrics.Namespace),
+			Namespace:     jsii.String(metrics.DefaultNamespace),
 			MetricName:    jsii.String(metrics.SnapshotsSucceeded),
 			DimensionsMap: &dims,
 			Statistic:     jsii.String("Sum"),
@@ -156,7 +156,7 @@ func dashboard(c constructs.Construct, props *MonitoringProps) cw.Dashboard {
 		dims := map[string]*string{metrics.DimensionPolicy: jsii.String(p.Name)}
 		for metric, list := range map[string]*[]cw.IMetric{metrics.SnapshotsSucceeded: &succeeded, metrics.SnapshotsFailed: &failed} {
 			*list = append(*list, cw.NewMetric(&cw.MetricProps{
-				Namespace: jsii.String(metrics.Namespace), MetricName: jsii.String(metric), DimensionsMap: &dims,
+				Namespace: jsii.String(metrics.DefaultNamespace), MetricName: jsii.String(metric), DimensionsMap: &dims,
 				Statistic: jsii.String("Sum"), Period: hour, Label: jsii.String(p.Name),
 			}))
 		}

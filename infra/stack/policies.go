@@ -68,6 +68,9 @@ func statements(fn string, s Scope) []awsiam.PolicyStatement {
 	case "plan":
 		return []awsiam.PolicyStatement{
 			allow("FindTaggedTargets", []string{"tag:GetResources"}, []string{"*"}),
+			// A tag selector finds namespaces by ARN (keyed by ID); plan maps
+			// them to names. ListNamespaces has no resource-level permission.
+			allow("ResolveNamespaces", []string{"redshift-serverless:ListNamespaces"}, []string{"*"}),
 		}
 	case "create":
 		return []awsiam.PolicyStatement{
@@ -82,8 +85,10 @@ func statements(fn string, s Scope) []awsiam.PolicyStatement {
 				concat(mdbClusters, mdbSnapshots)),
 			allow("MemoryDBCreate", []string{"memorydb:CreateSnapshot"}, concat(mdbClusters, mdbNamed(sf))),
 			allow("MemoryDBTagOnCreate", []string{"memorydb:TagResource"}, mdbNamed(sf)),
+			// ListSnapshots finds the target's last snapshot, whose duration
+			// tag times the first poll.
 			allow("RedshiftServerlessRead", []string{"redshift-serverless:GetNamespace", "redshift-serverless:GetSnapshot",
-				"redshift-serverless:ListTagsForResource"}, concat(rssNamespaces, rssSnapshots)),
+				"redshift-serverless:ListSnapshots", "redshift-serverless:ListTagsForResource"}, concat(rssNamespaces, rssSnapshots)),
 			allow("RedshiftServerlessCreate", []string{"redshift-serverless:CreateSnapshot"}, concat(rssNamespaces, rssSnapshots)),
 			allow("RedshiftServerlessTagOnCreate", []string{"redshift-serverless:TagResource"}, rssSnapshots),
 		}
@@ -96,14 +101,21 @@ func statements(fn string, s Scope) []awsiam.PolicyStatement {
 				concat(mdbClusters, mdbSnapshots)),
 			allow("RedshiftServerlessRead", []string{"redshift-serverless:GetSnapshot", "redshift-serverless:GetNamespace",
 				"redshift-serverless:ListTagsForResource"}, concat(rssNamespaces, rssSnapshots)),
+			// A completed snapshot is tagged with its measured duration
+			// (snapflow:duration-seconds); only snapflow's own snapshots.
+			allow("ElastiCacheTagDuration", []string{"elasticache:AddTagsToResource"}, ecNamed(sf)),
+			allow("MemoryDBTagDuration", []string{"memorydb:TagResource"}, mdbNamed(sf)),
+			allow("RedshiftServerlessTagDuration", []string{"redshift-serverless:TagResource"}, rssSnapshots),
 		}
 	case "copy":
 		out := []awsiam.PolicyStatement{
-			allow("ElastiCacheRead", []string{"elasticache:DescribeSnapshots", "elasticache:DescribeServerlessCacheSnapshots"}, ecSnapshots),
+			// Tags are read to resume a copy that already exists.
+			allow("ElastiCacheRead", []string{"elasticache:DescribeSnapshots", "elasticache:DescribeServerlessCacheSnapshots",
+				"elasticache:ListTagsForResource"}, ecSnapshots),
 			// The source (sf-…) and the copy (sfc-… or the policy's prefix).
 			allow("ElastiCacheCopy", []string{"elasticache:CopySnapshot", "elasticache:CopyServerlessCacheSnapshot"}, ecNamed(s.Prefixes)),
 			allow("ElastiCacheTagCopy", []string{"elasticache:AddTagsToResource"}, ecNamed(s.CopyPrefixes)),
-			allow("MemoryDBRead", []string{"memorydb:DescribeSnapshots"}, mdbSnapshots),
+			allow("MemoryDBRead", []string{"memorydb:DescribeSnapshots", "memorydb:ListTags"}, mdbSnapshots),
 			allow("MemoryDBCopy", []string{"memorydb:CopySnapshot"}, mdbNamed(s.Prefixes)),
 			allow("MemoryDBTagCopy", []string{"memorydb:TagResource"}, mdbNamed(s.CopyPrefixes)),
 		}

@@ -116,25 +116,27 @@ func TestFunctions(t *testing.T) {
 // expectedActions are the calls each handler makes (the brief's table),
 // plus the log and X-Ray writes every function has.
 var expectedActions = map[string][]string{
-	"plan": {"tag:GetResources"},
+	"plan": {"tag:GetResources", "redshift-serverless:ListNamespaces"},
 	"create": {
 		"elasticache:CreateSnapshot", "elasticache:DescribeSnapshots", "elasticache:DescribeReplicationGroups",
 		"elasticache:DescribeCacheClusters", "elasticache:AddTagsToResource", "elasticache:CreateServerlessCacheSnapshot",
 		"elasticache:DescribeServerlessCaches", "elasticache:DescribeServerlessCacheSnapshots", "elasticache:ListTagsForResource",
 		"memorydb:CreateSnapshot", "memorydb:DescribeSnapshots", "memorydb:DescribeClusters", "memorydb:TagResource", "memorydb:ListTags",
 		"redshift-serverless:CreateSnapshot", "redshift-serverless:GetSnapshot", "redshift-serverless:GetNamespace",
-		"redshift-serverless:TagResource", "redshift-serverless:ListTagsForResource",
+		"redshift-serverless:TagResource", "redshift-serverless:ListTagsForResource", "redshift-serverless:ListSnapshots",
 	},
 	"poll": {
 		"elasticache:DescribeSnapshots", "elasticache:DescribeServerlessCacheSnapshots", "elasticache:DescribeReplicationGroups",
 		"elasticache:DescribeCacheClusters", "elasticache:DescribeServerlessCaches", "elasticache:ListTagsForResource",
 		"memorydb:DescribeSnapshots", "memorydb:DescribeClusters", "memorydb:ListTags",
 		"redshift-serverless:GetSnapshot", "redshift-serverless:GetNamespace", "redshift-serverless:ListTagsForResource",
+		// the duration tag on a completed snapshot
+		"elasticache:AddTagsToResource", "memorydb:TagResource", "redshift-serverless:TagResource",
 	},
 	"copy": {
 		"elasticache:CopySnapshot", "elasticache:CopyServerlessCacheSnapshot", "elasticache:DescribeSnapshots",
-		"elasticache:DescribeServerlessCacheSnapshots", "elasticache:AddTagsToResource",
-		"memorydb:CopySnapshot", "memorydb:DescribeSnapshots", "memorydb:TagResource",
+		"elasticache:DescribeServerlessCacheSnapshots", "elasticache:AddTagsToResource", "elasticache:ListTagsForResource",
+		"memorydb:CopySnapshot", "memorydb:DescribeSnapshots", "memorydb:TagResource", "memorydb:ListTags",
 		"kms:CreateGrant", "kms:DescribeKey", "kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*",
 	},
 	"export": {
@@ -157,7 +159,7 @@ var expectedActions = map[string][]string{
 var everyFunction = []string{"logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 
 // Actions that have no resource-level permission and so take Resource "*".
-var starResourceOK = []string{"tag:GetResources", "s3:ListAllMyBuckets", "xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+var starResourceOK = []string{"tag:GetResources", "redshift-serverless:ListNamespaces", "s3:ListAllMyBuckets", "xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 
 func TestRoles(t *testing.T) {
 	s := exampleStack(t)

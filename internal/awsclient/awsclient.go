@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 )
 
@@ -54,7 +55,11 @@ func Load(ctx context.Context, optFns ...func(*config.LoadOptions) error) (aws.C
 	}
 	// Wrap whatever client the configuration built (it may carry a custom
 	// CA bundle from AWS_CA_BUNDLE), rather than replacing it.
-	cfg.HTTPClient = readOnlyBodiesClient{cfg.HTTPClient}
+	next := cfg.HTTPClient
+	if next == nil { // the SDK's own default, which clients would build
+		next = awshttp.NewBuildableClient()
+	}
+	cfg.HTTPClient = readOnlyBodiesClient{next}
 	return cfg, nil
 }
 
