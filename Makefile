@@ -18,8 +18,11 @@ deps:
 	$(GO) mod download
 
 ## node-deps: the pinned aws-cdk CLI and friends from package-lock.json (idempotent).
+# node_modules/go.mod makes it a module of its own, so ./... skips the Go
+# templates that aws-cdk ships.
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
+	@echo 'module ignored/node_modules' > node_modules/go.mod
 	@touch $@
 node-deps: $(if $(wildcard package.json),node_modules/.package-lock.json)
 
