@@ -2,7 +2,9 @@ package snapshot
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
@@ -150,31 +152,38 @@ func (m ErrorMap) Wrap(err error, op, resource string) error {
 		return err
 	}
 	class, code := m.Classify(err)
-	msg := m.Service + " " + op
-	if resource != "" {
-		msg += " " + resource
-	}
-	return &errclass.Error{Class: class, Message: msg, Code: code, Err: err}
+	return &errclass.Error{Class: class, Message: m.what(op, resource), Code: code, Err: err}
 }
 
 // Unsupported returns the errclass.Unsupported error of a step a service or
 // source cannot do, with the reason.
 func (m ErrorMap) Unsupported(op, resource, reason string) error {
-	msg := m.Service + " " + op
-	if resource != "" {
-		msg += " " + resource
-	}
-	return errclass.New(errclass.Unsupported, "%s: %s", msg, reason)
+	return errclass.New(errclass.Unsupported, "%s: %s", m.what(op, resource), reason)
 }
 
 // Invalid returns an errclass.InvalidInput error about a request snapflow
 // refuses before calling AWS.
 func (m ErrorMap) Invalid(op, resource, reason string) error {
-	msg := m.Service + " " + op
-	if resource != "" {
-		msg += " " + resource
+	return errclass.New(errclass.InvalidInput, "%s: %s", m.what(op, resource), reason)
+}
+
+// CheckKind returns nil when kind is empty (the service's default kind) or
+// one of kinds, and otherwise the Invalid error of an unknown source kind,
+// met doing op on resource.
+func (m ErrorMap) CheckKind(op, resource, kind string, kinds ...string) error {
+	if kind == "" || slices.Contains(kinds, kind) {
+		return nil
 	}
-	return errclass.New(errclass.InvalidInput, "%s: %s", msg, reason)
+	return m.Invalid(op, resource, fmt.Sprintf("unknown source kind %q: want %s", kind, strings.Join(kinds, " or ")))
+}
+
+// what names the service, the operation and, when given, the resource at
+// the head of an error's message.
+func (m ErrorMap) what(op, resource string) string {
+	if resource == "" {
+		return m.Service + " " + op
+	}
+	return m.Service + " " + op + " " + resource
 }
 
 // ExportRefinements classifies the export failures that ElastiCache

@@ -214,12 +214,7 @@ func (s *Service) describeCacheClusters(c *call) {
 // refuses every member and points to DeleteReplicationGroup). A final
 // snapshot of Memcached is SnapshotFeatureNotSupportedFault.
 func (s *Service) deleteCacheCluster(c *call) {
-	id, ok := c.required("CacheClusterId")
-	if !ok {
-		return
-	}
-	id = strings.ToLower(id)
-	adm, ok := c.admit(s.arn(c.region(), "cluster", id))
+	id, adm, ok := c.named("CacheClusterId", "cluster")
 	if !ok {
 		return
 	}

@@ -55,14 +55,8 @@ func (s *Service) newReplicationGroup(region string, spec groupSpec, now, availa
 	if engine != "redis" && engine != "valkey" {
 		return nil, errInvalidValue("Invalid engine %q for a replication group: the value must be valkey or redis.", spec.engine)
 	}
-	version := spec.version
-	if version == "" {
-		version = defaultVersions[engine]
-	}
-	nodeType := spec.nodeType
-	if nodeType == "" {
-		nodeType = defaultNodeType
-	}
+	version := orDefault(spec.version, defaultVersions[engine])
+	nodeType := orDefault(spec.nodeType, defaultNodeType)
 	r6gd := strings.Contains(nodeType, ".r6gd.")
 	tiering := spec.dataTiering != nil && *spec.dataTiering
 	switch {
@@ -159,14 +153,11 @@ func (s *Service) newReplicationGroup(region string, spec groupSpec, now, availa
 		snapshotWindow:    orDefault(spec.snapshotWindow, "05:00-06:00"),
 		maintenanceWindow: orDefault(spec.maintenanceWindow, "sun:06:00-sun:07:00"),
 		port:              spec.port,
-		paramGroup:        spec.paramGroup,
+		paramGroup:        orDefault(spec.paramGroup, paramGroupFamily(engine, version, clusterMode)),
 		tags:              tags,
 	}
 	if g.port == 0 {
 		g.port = 6379
-	}
-	if g.paramGroup == "" {
-		g.paramGroup = paramGroupFamily(engine, version, clusterMode)
 	}
 	// Member clusters are named <group>-<NNN> with cluster mode disabled
 	// and <group>-<shard NNNN>-<NNN> with it enabled (AWS CLI examples:
@@ -356,12 +347,7 @@ func (s *Service) describeReplicationGroups(c *call) {
 // snapshot name, a snapshot is taken first (it counts against the manual
 // snapshot quota and fails like CreateSnapshot would).
 func (s *Service) deleteReplicationGroup(c *call) {
-	id, ok := c.required("ReplicationGroupId")
-	if !ok {
-		return
-	}
-	id = strings.ToLower(id)
-	adm, ok := c.admit(s.arn(c.region(), "replicationgroup", id))
+	id, adm, ok := c.named("ReplicationGroupId", "replicationgroup")
 	if !ok {
 		return
 	}

@@ -28,6 +28,20 @@ func (c *call) required(name string) (string, bool) {
 	return v, true
 }
 
+// named returns the required parameter param, the name of a resource of
+// the ARN kind (cluster, replicationgroup, snapshot, …), in lower case as
+// ElastiCache stores names, once the call acting on that resource is
+// admitted.
+func (c *call) named(param, kind string) (string, emu.Admission, bool) {
+	name, ok := c.required(param)
+	if !ok {
+		return "", emu.Admission{}, false
+	}
+	name = strings.ToLower(name)
+	adm, ok := c.admit(c.s.arn(c.region(), kind, name))
+	return name, adm, ok
+}
+
 // optInt returns an optional integer parameter (nil when absent).
 func (c *call) optInt(name string) (*int, bool) {
 	if !c.has(name) || c.str(name) == "" {

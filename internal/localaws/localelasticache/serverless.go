@@ -191,12 +191,7 @@ func (s *Service) describeServerlessCaches(c *call) {
 // (InvalidServerlessCacheStateFault); the final snapshot's name must be new
 // (ServerlessCacheSnapshotAlreadyExistsFault, model).
 func (s *Service) deleteServerlessCache(c *call) {
-	name, ok := c.required("ServerlessCacheName")
-	if !ok {
-		return
-	}
-	name = strings.ToLower(name)
-	adm, ok := c.admit(s.arn(c.region(), "serverlesscache", name))
+	name, adm, ok := c.named("ServerlessCacheName", "serverlesscache")
 	if !ok {
 		return
 	}
@@ -289,12 +284,7 @@ func (s *Service) snapshotOfServerless(c *call, sc *serverlessCache, name, kmsKe
 // Answers the snapshot with SnapshotType "manual" and Status "creating"
 // (API Reference example).
 func (s *Service) createServerlessCacheSnapshot(c *call) {
-	cacheName, ok := c.required("ServerlessCacheName")
-	if !ok {
-		return
-	}
-	cacheName = strings.ToLower(cacheName)
-	adm, ok := c.admit(s.arn(c.region(), "serverlesscache", cacheName))
+	cacheName, adm, ok := c.named("ServerlessCacheName", "serverlesscache")
 	if !ok {
 		return
 	}
@@ -398,12 +388,7 @@ func (s *Service) serverlessSource(c *call, name string) (*serverlessSnapshot, *
 // KmsKeyId, Tags). The copy is "creating" until it ends; the source shows
 // "copying" meanwhile (assumed, as for node-based snapshots).
 func (s *Service) copyServerlessCacheSnapshot(c *call) {
-	srcName, ok := c.required("SourceServerlessCacheSnapshotName")
-	if !ok {
-		return
-	}
-	srcName = strings.ToLower(srcName)
-	adm, ok := c.admit(s.arn(c.region(), "serverlesscachesnapshot", srcName))
+	srcName, adm, ok := c.named("SourceServerlessCacheSnapshotName", "serverlesscachesnapshot")
 	if !ok {
 		return
 	}
@@ -451,12 +436,7 @@ func (s *Service) copyServerlessCacheSnapshot(c *call) {
 // cache (assumed; the seed's shards, 1 by default). The snapshot shows
 // "exporting" until the export ends (assumed).
 func (s *Service) exportServerlessCacheSnapshot(c *call) {
-	name, ok := c.required("ServerlessCacheSnapshotName")
-	if !ok {
-		return
-	}
-	name = strings.ToLower(name)
-	adm, ok := c.admit(s.arn(c.region(), "serverlesscachesnapshot", name))
+	name, adm, ok := c.named("ServerlessCacheSnapshotName", "serverlesscachesnapshot")
 	if !ok {
 		return
 	}
@@ -492,12 +472,8 @@ func (s *Service) exportServerlessCacheSnapshot(c *call) {
 // created, copied or exported cannot be deleted
 // (InvalidServerlessCacheSnapshotStateFault).
 func (s *Service) deleteServerlessCacheSnapshot(c *call) {
-	name, ok := c.required("ServerlessCacheSnapshotName")
+	name, _, ok := c.named("ServerlessCacheSnapshotName", "serverlesscachesnapshot")
 	if !ok {
-		return
-	}
-	name = strings.ToLower(name)
-	if _, ok := c.admit(s.arn(c.region(), "serverlesscachesnapshot", name)); !ok {
 		return
 	}
 	sn, found := s.slSnapshots[key(c.region(), name)]

@@ -344,12 +344,7 @@ func (s *Service) describeSnapshots(c *call) {
 // documented SnapshotStatus values are creating | available | restoring |
 // copying | deleting; which snapshot shows copying is assumed).
 func (s *Service) copySnapshot(c *call) {
-	srcName, ok := c.required("SourceSnapshotName")
-	if !ok {
-		return
-	}
-	srcName = strings.ToLower(srcName)
-	adm, ok := c.admit(s.arn(c.region(), "snapshot", srcName))
+	srcName, adm, ok := c.named("SourceSnapshotName", "snapshot")
 	if !ok {
 		return
 	}
@@ -397,12 +392,8 @@ func (s *Service) copySnapshot(c *call) {
 // status "deleting" (AWS CLI delete-snapshot example); a snapshot being
 // created, copied or exported cannot be deleted (InvalidSnapshotState).
 func (s *Service) deleteSnapshot(c *call) {
-	name, ok := c.required("SnapshotName")
+	name, _, ok := c.named("SnapshotName", "snapshot")
 	if !ok {
-		return
-	}
-	name = strings.ToLower(name)
-	if _, ok := c.admit(s.arn(c.region(), "snapshot", name)); !ok {
 		return
 	}
 	sn, found := s.snapshots[key(c.region(), name)]

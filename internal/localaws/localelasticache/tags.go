@@ -62,6 +62,11 @@ type tagged struct {
 	set func(map[string]string)
 }
 
+// tagsAt is the tagged resource whose tags are *p.
+func tagsAt(p *map[string]string) tagged {
+	return tagged{get: func() map[string]string { return *p }, set: func(m map[string]string) { *p = m }}
+}
+
 // resolveTagged finds the resource an ARN names (ResourceName of the tag
 // operations: a cluster, replication group, snapshot, serverless cache or
 // serverless cache snapshot), answering the kind's not-found fault, or
@@ -99,25 +104,25 @@ func (s *Service) resolveTagged(region, arn string) (tagged, *emu.APIError) {
 		if !ok {
 			return tagged{}, errCacheClusterNotFound(name)
 		}
-		return tagged{get: func() map[string]string { return c.tags }, set: func(m map[string]string) { c.tags = m }}, nil
+		return tagsAt(&c.tags), nil
 	case "snapshot":
 		sn, ok := s.snapshots[key(region, name)]
 		if !ok {
 			return tagged{}, errSnapshotNotFound(name)
 		}
-		return tagged{get: func() map[string]string { return sn.tags }, set: func(m map[string]string) { sn.tags = m }}, nil
+		return tagsAt(&sn.tags), nil
 	case "serverlesscache":
 		c, ok := s.caches[key(region, name)]
 		if !ok {
 			return tagged{}, errServerlessCacheNotFound(name)
 		}
-		return tagged{get: func() map[string]string { return c.tags }, set: func(m map[string]string) { c.tags = m }}, nil
+		return tagsAt(&c.tags), nil
 	case "serverlesscachesnapshot":
 		sn, ok := s.slSnapshots[key(region, name)]
 		if !ok {
 			return tagged{}, errServerlessSnapshotNotFound(name)
 		}
-		return tagged{get: func() map[string]string { return sn.tags }, set: func(m map[string]string) { sn.tags = m }}, nil
+		return tagsAt(&sn.tags), nil
 	}
 	return tagged{}, errInvalidARN(arn)
 }

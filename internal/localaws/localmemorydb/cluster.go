@@ -393,13 +393,8 @@ func (s *Service) deleteCluster(c *call) {
 		return
 	}
 	region := c.req.Region
-	name := strings.ToLower(str(in.ClusterName))
-	adm, ok := c.admit(s.arn(region, "cluster", name))
+	name, adm, ok := c.named("ClusterName", "cluster", in.ClusterName)
 	if !ok {
-		return
-	}
-	if name == "" {
-		c.fail(errMissing("ClusterName"))
 		return
 	}
 	cl, found := s.clusters[key(region, name)]

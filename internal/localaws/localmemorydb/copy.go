@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"regexp"
-	"strings"
 	"time"
 
 	"github.com/snapflow/snapflow/internal/localaws/emu"
@@ -27,13 +26,8 @@ func (s *Service) copySnapshot(c *call) {
 		return
 	}
 	region := c.req.Region
-	srcName := strings.ToLower(str(in.SourceSnapshotName))
-	adm, ok := c.admit(s.arn(region, "snapshot", srcName))
+	srcName, adm, ok := c.named("SourceSnapshotName", "snapshot", in.SourceSnapshotName)
 	if !ok {
-		return
-	}
-	if srcName == "" {
-		c.fail(errMissing("SourceSnapshotName"))
 		return
 	}
 	if str(in.TargetSnapshotName) == "" {

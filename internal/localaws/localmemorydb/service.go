@@ -219,6 +219,38 @@ func (c *call) admit(resource string) (emu.Admission, bool) {
 	return adm, true
 }
 
+// named admits the call acting on the resource of kind (cluster or
+// snapshot) that v names, lower-cased as MemoryDB stores names, then
+// requires the name (the member param): MemoryDB applies faults before it
+// checks parameters. It answers and returns ok=false when the call must
+// stop.
+func (c *call) named(param, kind string, v *string) (string, emu.Admission, bool) {
+	name := strings.ToLower(str(v))
+	adm, ok := c.admit(c.s.arn(c.req.Region, kind, name))
+	if !ok {
+		return "", adm, false
+	}
+	if name == "" {
+		c.fail(errMissing(param))
+		return "", adm, false
+	}
+	return name, adm, true
+}
+
+// resourceARN is named for the tagging calls, which give their resource's
+// ARN (ResourceArn) instead of its name.
+func (c *call) resourceARN(v *string) (string, bool) {
+	arn := str(v)
+	if _, ok := c.admit(arn); !ok {
+		return "", false
+	}
+	if arn == "" {
+		c.fail(errMissing("ResourceArn"))
+		return "", false
+	}
+	return arn, true
+}
+
 func (c *call) fail(err *emu.APIError) { emu.WriteJSONError(c.w, c.req, err) }
 
 func (c *call) ok(v any) { emu.WriteJSON(c.w, c.req, v) }

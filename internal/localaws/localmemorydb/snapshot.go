@@ -134,13 +134,8 @@ func (s *Service) createSnapshot(c *call) {
 		return
 	}
 	region := c.req.Region
-	clusterName := strings.ToLower(str(in.ClusterName))
-	adm, ok := c.admit(s.arn(region, "cluster", clusterName))
+	clusterName, adm, ok := c.named("ClusterName", "cluster", in.ClusterName)
 	if !ok {
-		return
-	}
-	if clusterName == "" {
-		c.fail(errMissing("ClusterName"))
 		return
 	}
 	name, err := checkSnapshotName("SnapshotName", str(in.SnapshotName))
@@ -258,12 +253,8 @@ func (s *Service) deleteSnapshot(c *call) {
 		return
 	}
 	region := c.req.Region
-	name := strings.ToLower(str(in.SnapshotName))
-	if _, ok := c.admit(s.arn(region, "snapshot", name)); !ok {
-		return
-	}
-	if name == "" {
-		c.fail(errMissing("SnapshotName"))
+	name, _, ok := c.named("SnapshotName", "snapshot", in.SnapshotName)
+	if !ok {
 		return
 	}
 	sn, found := s.snapshots[key(region, name)]

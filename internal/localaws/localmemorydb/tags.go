@@ -65,11 +65,8 @@ func (s *Service) tagResource(c *call) {
 	if !c.decode(&in) {
 		return
 	}
-	if _, ok := c.admit(str(in.ResourceArn)); !ok {
-		return
-	}
-	if str(in.ResourceArn) == "" {
-		c.fail(errMissing("ResourceArn"))
+	arn, ok := c.resourceARN(in.ResourceArn)
+	if !ok {
 		return
 	}
 	if in.Tags == nil {
@@ -81,7 +78,7 @@ func (s *Service) tagResource(c *call) {
 		c.fail(err)
 		return
 	}
-	t, err := s.resolveLocked(*in.ResourceArn, c.req.Region)
+	t, err := s.resolveLocked(arn, c.req.Region)
 	if err != nil {
 		c.fail(err)
 		return
@@ -107,18 +104,15 @@ func (s *Service) untagResource(c *call) {
 	if !c.decode(&in) {
 		return
 	}
-	if _, ok := c.admit(str(in.ResourceArn)); !ok {
-		return
-	}
-	if str(in.ResourceArn) == "" {
-		c.fail(errMissing("ResourceArn"))
+	arn, ok := c.resourceARN(in.ResourceArn)
+	if !ok {
 		return
 	}
 	if in.TagKeys == nil {
 		c.fail(errMissing("TagKeys"))
 		return
 	}
-	t, err := s.resolveLocked(*in.ResourceArn, c.req.Region)
+	t, err := s.resolveLocked(arn, c.req.Region)
 	if err != nil {
 		c.fail(err)
 		return
@@ -148,14 +142,11 @@ func (s *Service) listTags(c *call) {
 	if !c.decode(&in) {
 		return
 	}
-	if _, ok := c.admit(str(in.ResourceArn)); !ok {
+	arn, ok := c.resourceARN(in.ResourceArn)
+	if !ok {
 		return
 	}
-	if str(in.ResourceArn) == "" {
-		c.fail(errMissing("ResourceArn"))
-		return
-	}
-	t, err := s.resolveLocked(*in.ResourceArn, c.req.Region)
+	t, err := s.resolveLocked(arn, c.req.Region)
 	if err != nil {
 		c.fail(err)
 		return

@@ -2,6 +2,7 @@ package localredshiftserverless
 
 import (
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/snapflow/snapflow/internal/localaws/emu"
@@ -279,11 +280,6 @@ func (s *Service) deleteSnapshotCopyConfiguration(r *http.Request, req *emu.Requ
 		return nil, errCopyConfigNotFound(id)
 	}
 	s.cancelCopiesLocked(c, now)
-	for i, x := range s.copyConfigs {
-		if x == c {
-			s.copyConfigs = append(s.copyConfigs[:i], s.copyConfigs[i+1:]...)
-			break
-		}
-	}
+	s.copyConfigs = slices.DeleteFunc(s.copyConfigs, func(x *copyConfig) bool { return x == c })
 	return copyConfigOutput{copyConfigOutOf(c)}, nil
 }

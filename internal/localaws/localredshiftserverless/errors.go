@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/snapflow/snapflow/internal/localaws/emu"
@@ -74,6 +75,14 @@ func errQuota(format string, args ...any) *apiError {
 
 func errNotFound(resourceName, format string, args ...any) *apiError {
 	return &apiError{Code: codeNotFound, Message: fmt.Sprintf(format, args...), Status: 400, ResourceName: resourceName}
+}
+
+// errTooManyTags answers tags beyond maxTagsPerResource on the resource
+// named resourceName (source: service-2.json TooManyTagsException
+// resourceName; message assumed).
+func errTooManyTags(resourceName string) *apiError {
+	return &apiError{Code: codeTooManyTags, Status: 400, ResourceName: resourceName,
+		Message: "The number of tags exceeds the limit of " + strconv.Itoa(maxTagsPerResource) + " tags per resource."}
 }
 
 // Not-found messages follow the ones AWS sends: "Serverless namespace <name>

@@ -68,8 +68,7 @@ func (s *Service) createNamespaceLocked(now time.Time, spec namespaceSpec) (*nam
 		return nil, err
 	}
 	if len(tags) > maxTagsPerResource {
-		return nil, &apiError{Code: codeTooManyTags, Status: 400, ResourceName: spec.name,
-			Message: "The number of tags exceeds the limit of 50 tags per resource."}
+		return nil, errTooManyTags(spec.name)
 	}
 	// A namespace name is unique per account and Region; a duplicate answers
 	// ConflictException (assumed message; the exception is the one

@@ -2,6 +2,7 @@ package localredshiftserverless
 
 import (
 	"net/http"
+	"slices"
 	"sort"
 	"time"
 
@@ -164,8 +165,7 @@ func (s *Service) createSnapshot(r *http.Request, req *emu.Request) (any, *apiEr
 		return nil, errNamespaceBusy("creating a snapshot")
 	}
 	if len(tags) > maxTagsPerResource {
-		return nil, &apiError{Code: codeTooManyTags, Status: 400, ResourceName: *in.SnapshotName,
-			Message: "The number of tags exceeds the limit of 50 tags per resource."}
+		return nil, errTooManyTags(*in.SnapshotName)
 	}
 	sn, err := s.createSnapshotLocked(now, n, *in.SnapshotName, in.RetentionPeriod, tags, adm.FailSnapshot)
 	if err != nil {
@@ -410,11 +410,6 @@ func (s *Service) deleteSnapshot(r *http.Request, req *emu.Request) (any, *apiEr
 	}
 	out := snapshotOutOf(sn, now)
 	out.Status = snapDeleted
-	for i, x := range s.snapshots {
-		if x == sn {
-			s.snapshots = append(s.snapshots[:i], s.snapshots[i+1:]...)
-			break
-		}
-	}
+	s.snapshots = slices.DeleteFunc(s.snapshots, func(x *snapshot) bool { return x == sn })
 	return snapshotOutput{out}, nil
 }

@@ -82,8 +82,7 @@ func (s *Service) tagResource(r *http.Request, req *emu.Request) (any, *apiError
 		}
 	}
 	if count > maxTagsPerResource {
-		return nil, &apiError{Code: codeTooManyTags, Status: 400, ResourceName: arn,
-			Message: "The number of tags exceeds the limit of " + strconv.Itoa(maxTagsPerResource) + " tags per resource."}
+		return nil, errTooManyTags(arn)
 	}
 	for k, val := range add {
 		tags[k] = val

@@ -53,8 +53,7 @@ func (s *Service) createWorkgroupLocked(now time.Time, region, name, nsName stri
 		return nil, err
 	}
 	if len(tags) > maxTagsPerResource {
-		return nil, &apiError{Code: codeTooManyTags, Status: 400, ResourceName: name,
-			Message: "The number of tags exceeds the limit of 50 tags per resource."}
+		return nil, errTooManyTags(name)
 	}
 	// Base capacity 8 to 1024 RPUs in steps of 8, default 128 (source:
 	// management guide "Understanding Amazon Redshift Serverless capacity").

@@ -8,7 +8,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"maps"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -97,11 +96,7 @@ func words(kind, id string) string {
 }
 
 func checkKind(op, id, kind string) error {
-	switch kind {
-	case "", KindReplicationGroup, KindCacheCluster:
-		return nil
-	}
-	return errs.Invalid(op, id, fmt.Sprintf("unknown source kind %q: want %s or %s", kind, KindReplicationGroup, KindCacheCluster))
+	return errs.CheckKind(op, id, kind, KindReplicationGroup, KindCacheCluster)
 }
 
 // Source describes a replication group (one DescribeReplicationGroups call)
@@ -216,22 +211,13 @@ func (a *Adapter) Create(ctx context.Context, in snapshot.CreateInput) (snapshot
 	if err != nil {
 		return snapshot.Snapshot{}, errs.Wrap(err, "CreateSnapshot", in.Name+" ("+words(in.SourceKind, in.SourceID)+")")
 	}
-	sn := convert(out.Snapshot)
-	sn.Tags = maps.Clone(in.Tags)
-	return sn, nil
+	return snapshot.WithTags(convert(out.Snapshot), in.Tags), nil
 }
 
 // Describe returns a snapshot with its tags (DescribeSnapshots,
 // ListTagsForResource).
 func (a *Adapter) Describe(ctx context.Context, name string) (snapshot.Snapshot, error) {
-	sn, err := a.describe(ctx, name)
-	if err != nil {
-		return snapshot.Snapshot{}, err
-	}
-	if sn.Tags, err = a.tags(ctx, sn); err != nil {
-		return snapshot.Snapshot{}, err
-	}
-	return sn, nil
+	return snapshot.DescribeTagged(ctx, name, a.describe, a.tags)
 }
 
 func (a *Adapter) describe(ctx context.Context, name string) (snapshot.Snapshot, error) {
@@ -264,9 +250,7 @@ func (a *Adapter) Copy(ctx context.Context, in snapshot.CopyInput) (snapshot.Sna
 	if err != nil {
 		return snapshot.Snapshot{}, errs.Wrap(err, "CopySnapshot", in.SourceName+" to "+in.TargetName)
 	}
-	sn := convert(out.Snapshot)
-	sn.Tags = maps.Clone(in.Tags)
-	return sn, nil
+	return snapshot.WithTags(convert(out.Snapshot), in.Tags), nil
 }
 
 // Export starts CopySnapshot with TargetBucket: ElastiCache writes
@@ -314,14 +298,7 @@ func (a *Adapter) List(ctx context.Context, sourceID, sourceKind string) ([]snap
 			out = append(out, convert(&page.Snapshots[i]))
 		}
 	}
-	for i := range out {
-		tags, err := a.tags(ctx, out[i])
-		if err != nil {
-			return nil, err
-		}
-		out[i].Tags = tags
-	}
-	return out, nil
+	return snapshot.AttachTags(ctx, out, a.tags)
 }
 
 // Delete starts DeleteSnapshot; the snapshot shows deleting, then is gone.
@@ -333,15 +310,11 @@ func (a *Adapter) Delete(ctx context.Context, name string) error {
 // Tag adds tags (AddTagsToResource), after DescribeSnapshots for the ARN
 // unless name is one.
 func (a *Adapter) Tag(ctx context.Context, name string, tags map[string]string) error {
-	arn := name
-	if !strings.HasPrefix(name, "arn:") {
-		sn, err := a.describe(ctx, name)
-		if err != nil {
-			return err
-		}
-		arn = sn.ARN
+	arn, err := snapshot.ResolveARN(ctx, name, a.describe)
+	if err != nil {
+		return err
 	}
-	_, err := a.c.AddTagsToResource(ctx, &elasticache.AddTagsToResourceInput{ResourceName: aws.String(arn), Tags: toTags(tags)})
+	_, err = a.c.AddTagsToResource(ctx, &elasticache.AddTagsToResourceInput{ResourceName: aws.String(arn), Tags: toTags(tags)})
 	return errs.Wrap(err, "AddTagsToResource", name)
 }
 

@@ -7,8 +7,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"maps"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/memorydb"
@@ -79,10 +77,7 @@ func (a *Adapter) Capabilities() snapshot.Capabilities {
 }
 
 func checkKind(op, id, kind string) error {
-	if kind == "" || kind == KindCluster {
-		return nil
-	}
-	return errs.Invalid(op, id, fmt.Sprintf("unknown source kind %q: want %s", kind, KindCluster))
+	return errs.CheckKind(op, id, kind, KindCluster)
 }
 
 // Source describes a cluster (DescribeClusters). Snapshots of data-tiering
@@ -130,22 +125,13 @@ func (a *Adapter) Create(ctx context.Context, in snapshot.CreateInput) (snapshot
 	if err != nil {
 		return snapshot.Snapshot{}, errs.Wrap(err, "CreateSnapshot", in.Name+" (cluster "+in.SourceID+")")
 	}
-	sn := convert(out.Snapshot)
-	sn.Tags = maps.Clone(in.Tags)
-	return sn, nil
+	return snapshot.WithTags(convert(out.Snapshot), in.Tags), nil
 }
 
 // Describe returns a snapshot with its tags (DescribeSnapshots with
 // ShowDetail, for the shards' creation time; ListTags).
 func (a *Adapter) Describe(ctx context.Context, name string) (snapshot.Snapshot, error) {
-	sn, err := a.describe(ctx, name)
-	if err != nil {
-		return snapshot.Snapshot{}, err
-	}
-	if sn.Tags, err = a.tags(ctx, sn); err != nil {
-		return snapshot.Snapshot{}, err
-	}
-	return sn, nil
+	return snapshot.DescribeTagged(ctx, name, a.describe, a.tags)
 }
 
 func (a *Adapter) describe(ctx context.Context, name string) (snapshot.Snapshot, error) {
@@ -178,9 +164,7 @@ func (a *Adapter) Copy(ctx context.Context, in snapshot.CopyInput) (snapshot.Sna
 	if err != nil {
 		return snapshot.Snapshot{}, errs.Wrap(err, "CopySnapshot", in.SourceName+" to "+in.TargetName)
 	}
-	sn := convert(out.Snapshot)
-	sn.Tags = maps.Clone(in.Tags)
-	return sn, nil
+	return snapshot.WithTags(convert(out.Snapshot), in.Tags), nil
 }
 
 // Export starts CopySnapshot with TargetBucket: MemoryDB writes
@@ -228,14 +212,7 @@ func (a *Adapter) List(ctx context.Context, sourceID, sourceKind string) ([]snap
 			out = append(out, convert(&page.Snapshots[i]))
 		}
 	}
-	for i := range out {
-		tags, err := a.tags(ctx, out[i])
-		if err != nil {
-			return nil, err
-		}
-		out[i].Tags = tags
-	}
-	return out, nil
+	return snapshot.AttachTags(ctx, out, a.tags)
 }
 
 // Delete starts DeleteSnapshot.
@@ -247,15 +224,11 @@ func (a *Adapter) Delete(ctx context.Context, name string) error {
 // Tag adds tags (TagResource), after DescribeSnapshots for the ARN unless
 // name is one.
 func (a *Adapter) Tag(ctx context.Context, name string, tags map[string]string) error {
-	arn := name
-	if !strings.HasPrefix(name, "arn:") {
-		sn, err := a.describe(ctx, name)
-		if err != nil {
-			return err
-		}
-		arn = sn.ARN
+	arn, err := snapshot.ResolveARN(ctx, name, a.describe)
+	if err != nil {
+		return err
 	}
-	_, err := a.c.TagResource(ctx, &memorydb.TagResourceInput{ResourceArn: aws.String(arn), Tags: toTags(tags)})
+	_, err = a.c.TagResource(ctx, &memorydb.TagResourceInput{ResourceArn: aws.String(arn), Tags: toTags(tags)})
 	return errs.Wrap(err, "TagResource", name)
 }
 

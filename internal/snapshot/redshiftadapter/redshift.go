@@ -7,9 +7,6 @@ package redshiftadapter
 
 import (
 	"context"
-	"fmt"
-	"maps"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/redshiftserverless"
@@ -88,10 +85,7 @@ func (a *Adapter) Capabilities() snapshot.Capabilities {
 }
 
 func checkKind(op, id, kind string) error {
-	if kind == "" || kind == KindNamespace {
-		return nil
-	}
-	return errs.Invalid(op, id, fmt.Sprintf("unknown source kind %q: want %s", kind, KindNamespace))
+	return errs.CheckKind(op, id, kind, KindNamespace)
 }
 
 // Source describes a namespace (GetNamespace). Whether it has the workgroup
@@ -139,23 +133,14 @@ func (a *Adapter) Create(ctx context.Context, in snapshot.CreateInput) (snapshot
 	if err != nil {
 		return snapshot.Snapshot{}, errs.Wrap(err, "CreateSnapshot", in.Name+" (namespace "+in.SourceID+")")
 	}
-	sn := convert(out.Snapshot)
-	sn.Tags = maps.Clone(in.Tags)
-	return sn, nil
+	return snapshot.WithTags(convert(out.Snapshot), in.Tags), nil
 }
 
 // Describe returns a snapshot with its tags (GetSnapshot,
 // ListTagsForResource), with the progress Redshift reports while it is
 // created.
 func (a *Adapter) Describe(ctx context.Context, name string) (snapshot.Snapshot, error) {
-	sn, err := a.describe(ctx, name)
-	if err != nil {
-		return snapshot.Snapshot{}, err
-	}
-	if sn.Tags, err = a.tags(ctx, sn); err != nil {
-		return snapshot.Snapshot{}, err
-	}
-	return sn, nil
+	return snapshot.DescribeTagged(ctx, name, a.describe, a.tags)
 }
 
 func (a *Adapter) describe(ctx context.Context, name string) (snapshot.Snapshot, error) {
@@ -204,14 +189,7 @@ func (a *Adapter) List(ctx context.Context, sourceID, sourceKind string) ([]snap
 			out = append(out, convert(&page.Snapshots[i]))
 		}
 	}
-	for i := range out {
-		tags, err := a.tags(ctx, out[i])
-		if err != nil {
-			return nil, err
-		}
-		out[i].Tags = tags
-	}
-	return out, nil
+	return snapshot.AttachTags(ctx, out, a.tags)
 }
 
 // Delete deletes a snapshot (DeleteSnapshot); it is gone at once.
@@ -223,15 +201,11 @@ func (a *Adapter) Delete(ctx context.Context, name string) error {
 // Tag adds tags (TagResource), after GetSnapshot for the ARN (snapshot
 // ARNs end in an ID, not the name) unless name is one.
 func (a *Adapter) Tag(ctx context.Context, name string, tags map[string]string) error {
-	arn := name
-	if !strings.HasPrefix(name, "arn:") {
-		sn, err := a.describe(ctx, name)
-		if err != nil {
-			return err
-		}
-		arn = sn.ARN
+	arn, err := snapshot.ResolveARN(ctx, name, a.describe)
+	if err != nil {
+		return err
 	}
-	_, err := a.c.TagResource(ctx, &redshiftserverless.TagResourceInput{ResourceArn: aws.String(arn), Tags: toTags(tags)})
+	_, err = a.c.TagResource(ctx, &redshiftserverless.TagResourceInput{ResourceArn: aws.String(arn), Tags: toTags(tags)})
 	return errs.Wrap(err, "TagResource", name)
 }
 

@@ -6,9 +6,6 @@ package serverlessadapter
 
 import (
 	"context"
-	"fmt"
-	"maps"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/elasticache"
@@ -82,10 +79,7 @@ func (a *Adapter) Capabilities() snapshot.Capabilities {
 }
 
 func checkKind(op, id, kind string) error {
-	if kind == "" || kind == KindServerlessCache {
-		return nil
-	}
-	return errs.Invalid(op, id, fmt.Sprintf("unknown source kind %q: want %s", kind, KindServerlessCache))
+	return errs.CheckKind(op, id, kind, KindServerlessCache)
 }
 
 // Source describes a serverless cache (DescribeServerlessCaches). Snapshots
@@ -134,22 +128,13 @@ func (a *Adapter) Create(ctx context.Context, in snapshot.CreateInput) (snapshot
 	if err != nil {
 		return snapshot.Snapshot{}, errs.Wrap(err, "CreateServerlessCacheSnapshot", in.Name+" (serverless cache "+in.SourceID+")")
 	}
-	sn := convert(out.ServerlessCacheSnapshot)
-	sn.Tags = maps.Clone(in.Tags)
-	return sn, nil
+	return snapshot.WithTags(convert(out.ServerlessCacheSnapshot), in.Tags), nil
 }
 
 // Describe returns a snapshot with its tags (DescribeServerlessCacheSnapshots,
 // ListTagsForResource).
 func (a *Adapter) Describe(ctx context.Context, name string) (snapshot.Snapshot, error) {
-	sn, err := a.describe(ctx, name)
-	if err != nil {
-		return snapshot.Snapshot{}, err
-	}
-	if sn.Tags, err = a.tags(ctx, sn); err != nil {
-		return snapshot.Snapshot{}, err
-	}
-	return sn, nil
+	return snapshot.DescribeTagged(ctx, name, a.describe, a.tags)
 }
 
 func (a *Adapter) describe(ctx context.Context, name string) (snapshot.Snapshot, error) {
@@ -182,9 +167,7 @@ func (a *Adapter) Copy(ctx context.Context, in snapshot.CopyInput) (snapshot.Sna
 	if err != nil {
 		return snapshot.Snapshot{}, errs.Wrap(err, "CopyServerlessCacheSnapshot", in.SourceName+" to "+in.TargetName)
 	}
-	sn := convert(out.ServerlessCacheSnapshot)
-	sn.Tags = maps.Clone(in.Tags)
-	return sn, nil
+	return snapshot.WithTags(convert(out.ServerlessCacheSnapshot), in.Tags), nil
 }
 
 // Export starts ExportServerlessCacheSnapshot. The service takes no object
@@ -232,14 +215,7 @@ func (a *Adapter) List(ctx context.Context, sourceID, sourceKind string) ([]snap
 			out = append(out, convert(&page.ServerlessCacheSnapshots[i]))
 		}
 	}
-	for i := range out {
-		tags, err := a.tags(ctx, out[i])
-		if err != nil {
-			return nil, err
-		}
-		out[i].Tags = tags
-	}
-	return out, nil
+	return snapshot.AttachTags(ctx, out, a.tags)
 }
 
 // Delete starts DeleteServerlessCacheSnapshot.
@@ -251,15 +227,11 @@ func (a *Adapter) Delete(ctx context.Context, name string) error {
 // Tag adds tags (AddTagsToResource), after DescribeServerlessCacheSnapshots
 // for the ARN unless name is one.
 func (a *Adapter) Tag(ctx context.Context, name string, tags map[string]string) error {
-	arn := name
-	if !strings.HasPrefix(name, "arn:") {
-		sn, err := a.describe(ctx, name)
-		if err != nil {
-			return err
-		}
-		arn = sn.ARN
+	arn, err := snapshot.ResolveARN(ctx, name, a.describe)
+	if err != nil {
+		return err
 	}
-	_, err := a.c.AddTagsToResource(ctx, &elasticache.AddTagsToResourceInput{ResourceName: aws.String(arn), Tags: toTags(tags)})
+	_, err = a.c.AddTagsToResource(ctx, &elasticache.AddTagsToResourceInput{ResourceName: aws.String(arn), Tags: toTags(tags)})
 	return errs.Wrap(err, "AddTagsToResource", name)
 }
 
