@@ -9,7 +9,7 @@ BUILD_DIR := build/functions
 # arm64 provided.al2023 by default; `make build GOARCH=amd64` for native local runs.
 LAMBDA_GOARCH ?= arm64
 
-.PHONY: all deps node-deps test lint vet fmt build synth deploy localaws clean
+.PHONY: all deps node-deps test fuzz lint vet fmt build synth deploy localaws clean
 
 all: test
 
@@ -38,10 +38,17 @@ build: deps
 	  printf '%-10s %8d bytes\n' $$f $$(stat -c %s $(BUILD_DIR)/$$f.zip); \
 	done
 
-## test: everything `go test` runs, after installing what it needs.
+## test: everything `go test` runs, after installing what it needs, then
+## each fuzz target briefly (FUZZTIME per target).
+FUZZTIME ?= 10s
 test: deps build node-deps
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 60m ./...
+	FUZZTIME=$(FUZZTIME) GO=$(GO) scripts/fuzz.sh
+
+## fuzz: only the fuzz targets, longer (FUZZTIME=5m make fuzz).
+fuzz: deps
+	FUZZTIME=$(FUZZTIME) GO=$(GO) scripts/fuzz.sh
 
 ## synth: write the CloudFormation template to cdk.out/ (offline).
 synth: build node-deps

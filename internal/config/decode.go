@@ -94,7 +94,7 @@ func decode(e *errs, doc []byte) *Config {
 			cfg.Policies = decodePolicies(e, k, v)
 			cfg.policiesMalformed = v != nil && cfg.Policies == nil
 		default:
-			e.add(k, "unknown field")
+			e.add(key("", k), "unknown field")
 		}
 	}
 	return cfg
@@ -111,7 +111,7 @@ func decodeBucket(e *errs, path string, v any) *ExportBucket {
 	}
 	b := &ExportBucket{}
 	for _, k := range sortedKeys(obj) {
-		field, v := path+"."+k, obj[k]
+		field, v := key(path, k), obj[k]
 		switch k {
 		case "create":
 			b.Create = derefBool(boolean(e, field, v))
@@ -194,11 +194,31 @@ func decodePolicies(e *errs, path string, v any) []Policy {
 	return policies
 }
 
+// join appends a field path of internal/policy to a path.
 func join(path, field string) string {
-	if field == "" {
-		return path
+	if field == "" || path == "" || strings.HasPrefix(field, "[") {
+		return path + field
 	}
 	return path + "." + field
+}
+
+// key appends a mapping key to a path: after a dot when it is made of
+// letters, digits, '_' and '-', else quoted in brackets (`["a.b"]`), as
+// internal/policy writes paths.
+func key(path, k string) string {
+	plain := k != ""
+	for _, c := range k {
+		if (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') && (c < '0' || c > '9') && c != '_' && c != '-' {
+			plain = false
+		}
+	}
+	switch {
+	case !plain:
+		return fmt.Sprintf("%s[%q]", path, k)
+	case path == "":
+		return k
+	}
+	return path + "." + k
 }
 
 func str(e *errs, path string, v any) string {

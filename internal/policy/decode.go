@@ -37,8 +37,14 @@ func Decode(data []byte) (events.Policy, error) {
 	if err := e.err(); err != nil {
 		return events.Policy{}, err
 	}
+	// Decode what checkShape saw: of duplicate keys, the last one. data
+	// itself would fail on an earlier duplicate of the wrong type.
+	shaped, err := json.Marshal(doc)
+	if err != nil {
+		return events.Policy{}, invalidJSON(err)
+	}
 	var p events.Policy
-	if err := json.Unmarshal(data, &p); err != nil {
+	if err := json.Unmarshal(shaped, &p); err != nil {
 		return events.Policy{}, invalidJSON(err) // checkShape should have caught it
 	}
 	p = Normalize(p)
@@ -154,11 +160,26 @@ func jsonFields(t reflect.Type) map[string]reflect.Type {
 	return fields
 }
 
+// join appends a field name to a path: after a dot when the name is made
+// of letters, digits, '_' and '-', else quoted in brackets, e.g.
+// `targets[0]["a.b"]`, so that the path stays unambiguous.
 func join(path, field string) string {
+	if !plainName(field) {
+		return fmt.Sprintf("%s[%q]", path, field)
+	}
 	if path == "" {
 		return field
 	}
 	return path + "." + field
+}
+
+func plainName(s string) bool {
+	for _, c := range s {
+		if (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') && (c < '0' || c > '9') && c != '_' && c != '-' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 func jsonKind(v any) string {

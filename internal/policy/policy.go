@@ -75,10 +75,8 @@ func Validate(p events.Policy) error {
 	if p.Retention != nil {
 		validateRetention(&e, *p.Retention)
 	}
-	if p.TimeZone != "" {
-		if _, err := time.LoadLocation(p.TimeZone); err != nil || p.TimeZone == "Local" {
-			e.add("timeZone", "must be an IANA time zone name such as Europe/Berlin")
-		}
+	if p.TimeZone != "" && !validTimeZone(p.TimeZone) {
+		e.add("timeZone", "must be an IANA time zone name such as Europe/Berlin")
 	}
 	validateTags(&e, p.Tags)
 	if p.ScheduledTime != "" {

@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/snapflow/snapflow/events"
 	"github.com/snapflow/snapflow/internal/naming"
@@ -174,3 +175,22 @@ func validTagChars(s string) bool {
 const maxRedshiftRetentionDays = 3653
 
 var schedulePattern = regexp.MustCompile(`^(cron|rate)\(.+\)$`)
+
+// timeZonePattern is the shape of every name in the IANA time zone
+// database Go embeds (time/tzdata, all the plan Lambda has): components
+// that start with an uppercase letter. time.LoadLocation also finds the
+// other files of a host's /usr/share/zoneinfo ("posix/Europe/Berlin",
+// "right/UTC", "localtime", "posixrules", and "europe/berlin" on a
+// case-insensitive file system), so without it a policy could pass the
+// config loader on a workstation and fail every run in Lambda.
+var timeZonePattern = regexp.MustCompile(`^[A-Z][A-Za-z0-9_+-]*(/[A-Z][A-Za-z0-9_+-]*)*$`)
+
+// validTimeZone reports whether name is a zone of the IANA database other
+// than "Local".
+func validTimeZone(name string) bool {
+	if !timeZonePattern.MatchString(name) || name == "Local" {
+		return false
+	}
+	_, err := time.LoadLocation(name)
+	return err == nil
+}

@@ -10,6 +10,7 @@ import (
 	"maps"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -64,18 +65,18 @@ type planInput struct {
 // Errors: InvalidInput (the input or the policy, naming the field and the
 // rule), and the tagging API's Throttled, AccessDenied, Transient.
 func (s *Steps) Plan(ctx context.Context, raw json.RawMessage) (events.PlanOutput, error) {
-	var in planInput
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil {
-		return events.PlanOutput{}, invalid("input", `must be {"policy": {…}, "executionId": "…", "executionStartTime": "…"}: %v`, err)
-	}
-	if len(bytes.TrimSpace(in.Policy)) == 0 || string(bytes.TrimSpace(in.Policy)) == "null" {
-		return events.PlanOutput{}, invalid("policy", "is required")
+	in, err := decodePlanInput(raw)
+	if err != nil {
+		return events.PlanOutput{}, err
 	}
 	p, err := policy.Decode(in.Policy)
 	if err != nil {
 		return events.PlanOutput{}, policyError(err)
+	}
+	if p.ScheduledTime == "" {
+		if _, err := time.Parse(time.RFC3339, in.ExecutionStartTime); err != nil {
+			return events.PlanOutput{}, invalid("executionStartTime", "must be an RFC 3339 time when policy.scheduledTime is not set")
+		}
 	}
 	slot, err := policy.Slot(p, in.ExecutionStartTime)
 	if err != nil {
@@ -116,6 +117,42 @@ func (s *Steps) Plan(ctx context.Context, raw json.RawMessage) (events.PlanOutpu
 
 // policyError turns the policy package's verdict into InvalidInput, keeping
 // its text (every broken rule by its field).
+// decodePlanInput reads the plan's input strictly: a JSON object with
+// exactly the members of events.PlanInput (names matched exactly, unlike
+// encoding/json), each of its type, naming the member that is wrong.
+func decodePlanInput(raw json.RawMessage) (planInput, error) {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &top); err != nil || top == nil {
+		return planInput{}, invalid("input", `must be a JSON object {"policy": {…}, "executionId": "…", "executionStartTime": "…"}`)
+	}
+	var in planInput
+	for _, k := range slices.Sorted(maps.Keys(top)) {
+		v := top[k]
+		switch k {
+		case "policy":
+			in.Policy = v
+		case "executionId", "executionStartTime":
+			var str string
+			if string(bytes.TrimSpace(v)) != "null" {
+				if err := json.Unmarshal(v, &str); err != nil {
+					return planInput{}, invalid(k, "must be a string")
+				}
+			}
+			if k == "executionId" {
+				in.ExecutionID = str
+			} else {
+				in.ExecutionStartTime = str
+			}
+		default:
+			return planInput{}, invalid(strconv.Quote(k), "unknown field (want policy, executionId, executionStartTime)")
+		}
+	}
+	if p := bytes.TrimSpace(in.Policy); len(p) == 0 || string(p) == "null" {
+		return planInput{}, invalid("policy", "is required")
+	}
+	return in, nil
+}
+
 func policyError(err error) error {
 	var verr *policy.ValidationError
 	if errors.As(err, &verr) {

@@ -159,7 +159,7 @@ func TestPlanInvalidInput(t *testing.T) {
 		{"no policy", `{"executionStartTime": "2026-11-20T02:00:00Z"}`, []string{"policy: is required"}},
 		{"null policy", `{"policy": null, "executionStartTime": "2026-11-20T02:00:00Z"}`, []string{"policy: is required"}},
 		{"unknown input field", `{"policy": {"name": "p", "targets": [{"service": "memorydb", "id": "c"}]}, "policies": []}`,
-			[]string{"input:", "unknown field"}},
+			[]string{`"policies": unknown field`}},
 		{"input not an object", `[1, 2]`, []string{"input:"}},
 		{"no slot", `{"policy": {"name": "p", "targets": [{"service": "memorydb", "id": "c"}]}}`,
 			[]string{"executionStartTime: must be an RFC 3339 time"}},
