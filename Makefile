@@ -9,7 +9,7 @@ BUILD_DIR := build/functions
 # arm64 provided.al2023 by default; `make build GOARCH=amd64` for native local runs.
 LAMBDA_GOARCH ?= arm64
 
-.PHONY: all deps node-deps test fuzz lint vet fmt build synth deploy localaws clean
+.PHONY: all deps node-deps demo test fuzz lint vet fmt build synth deploy localaws clean
 
 all: test
 
@@ -40,8 +40,10 @@ build: deps
 
 ## test: everything `go test` runs, after installing what it needs, then
 ## each fuzz target briefly (FUZZTIME per target).
+## The end-to-end tests run the synthesized template (cdk.out) on the local
+## engine (node_modules: Node 22, aws-local-stepfunctions).
 FUZZTIME ?= 10s
-test: deps build node-deps
+test: deps node-deps synth
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 60m ./...
 	FUZZTIME=$(FUZZTIME) GO=$(GO) scripts/fuzz.sh
@@ -49,6 +51,13 @@ test: deps build node-deps
 ## fuzz: only the fuzz targets, longer (FUZZTIME=5m make fuzz).
 fuzz: deps
 	FUZZTIME=$(FUZZTIME) GO=$(GO) scripts/fuzz.sh
+
+## demo: snapflow end to end on this machine: the synthesized state machines
+## on the local engine, the real handlers, the local AWS with a fleet.
+NATIVE_GOARCH := $(shell $(GO) env GOARCH)
+demo: deps node-deps
+	$(MAKE) synth LAMBDA_GOARCH=$(NATIVE_GOARCH)
+	$(GO) run ./cmd/snapflow-local demo
 
 ## synth: write the CloudFormation template to cdk.out/ (offline).
 synth: build node-deps

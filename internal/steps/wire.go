@@ -3,6 +3,7 @@ package steps
 import (
 	"context"
 	"fmt"
+	"github.com/snapflow/snapflow/internal/simclock"
 	"io"
 	"sync"
 
@@ -30,7 +31,13 @@ func Init(ctx context.Context, function string, getenv func(string) string, out 
 	if err != nil {
 		return nil, fmt.Errorf("loading the AWS configuration: %w", err)
 	}
-	return New(cfg, env, function, out), nil
+	s := New(cfg, env, function, out)
+	// Under the local runner, the simulated clock the workflow and the local
+	// AWS share; unset in AWS (the wall clock).
+	if now := simclock.FromEnv(getenv); now != nil {
+		s.Now = now
+	}
+	return s, nil
 }
 
 // New builds Steps over clients made from cfg: the snapshot adapters (one
