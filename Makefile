@@ -17,14 +17,14 @@ all: test
 deps:
 	$(GO) mod download
 
-## node-deps: the pinned aws-cdk CLI and friends from package-lock.json (idempotent).
-# node_modules/go.mod makes it a module of its own, so ./... skips the Go
-# templates that aws-cdk ships.
+## node-deps: the pinned aws-cdk CLI, Node 22 and aws-local-stepfunctions from
+## package-lock.json (idempotent). node_modules/go.mod makes node_modules a
+## module of its own, so ./... skips the Go templates that aws-cdk ships.
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
-	@echo 'module ignored/node_modules' > node_modules/go.mod
 	@touch $@
-node-deps: $(if $(wildcard package.json),node_modules/.package-lock.json)
+node-deps: node_modules/.package-lock.json
+	@[ -f node_modules/go.mod ] || echo 'module ignored/node_modules' > node_modules/go.mod
 
 ## build: one bootstrap per function, zipped into build/functions/<name>.zip.
 build: deps
