@@ -1,0 +1,403 @@
+package iamcheck_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/snapflow/snapflow/events"
+	"github.com/snapflow/snapflow/internal/awsclient"
+	"github.com/snapflow/snapflow/internal/iamcheck"
+	"github.com/snapflow/snapflow/internal/localaws"
+	"github.com/snapflow/snapflow/internal/localaws/emu"
+	"github.com/snapflow/snapflow/internal/snapshot"
+	"github.com/snapflow/snapflow/internal/snapshot/adapters"
+	"github.com/snapflow/snapflow/internal/steps"
+)
+
+// The flow test runs internal/steps' handlers, each with its own access
+// key as the local runner gives them (runner.SandboxAccessKey: "<the
+// function's logical ID>-<sandbox>"), through a day's run and the next
+// day's (whose prune deletes the first day's snapshot and copy) against the
+// local AWS, then checks every recorded call against the committed
+// template's policies.
+
+var start = time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC)
+
+// ecCanonical is the S3 canonical user ElastiCache exports with.
+const ecCanonical = "540804c33a284a299d2547575ce1010f2312ef3da9b3a053c8bc45bf233e4353"
+
+// flowSeed is one source of each kind in the stack's region and the
+// stack's export bucket (snapflow.yaml: snapflow-exports-example), open to
+// ElastiCache's canonical user and to MemoryDB's service principal as the
+// stack's custom resources and bucket policy make it.
+const flowSeed = `{
+  "region": "us-east-1",
+  "s3": {"buckets": [
+    {"name": "snapflow-exports-example", "objectOwnership": "BucketOwnerPreferred",
+     "grants": [
+      {"id": "` + ecCanonical + `", "permission": "READ"},
+      {"id": "` + ecCanonical + `", "permission": "WRITE"},
+      {"id": "` + ecCanonical + `", "permission": "READ_ACP"}],
+     "policy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+       "Principal": {"Service": "us-east-1.memorydb-snapshot.amazonaws.com"},
+       "Action": ["s3:PutObject", "s3:GetObject", "s3:ListBucket", "s3:GetBucketAcl", "s3:ListMultipartUploadParts", "s3:ListBucketMultipartUploads"],
+       "Resource": ["arn:aws:s3:::snapflow-exports-example", "arn:aws:s3:::snapflow-exports-example/*"]}]}}
+  ]},
+  "elasticache": {
+    "replicationGroups": [{"id": "orders", "engine": "valkey", "replicasPerShard": 1, "snapshotSeconds": 120, "tags": {"backup": "nightly"}}],
+    "cacheClusters": [{"id": "sessions", "engine": "redis", "snapshotSeconds": 60}],
+    "serverlessCaches": [{"name": "carts", "engine": "valkey", "shards": 2, "snapshotSeconds": 90, "tags": {"backup": "nightly"}}]
+  },
+  "memorydb": {"clusters": [{"name": "ledger", "nodeType": "db.r7g.large", "numShards": 2, "snapshotSeconds": 150, "tags": {"backup": "nightly"}}]},
+  "redshiftServerless": {"namespaces": [{"name": "analytics", "dataSizeMB": 1024, "snapshotSeconds": 300, "tags": {"backup": "nightly"}}]}
+}`
+
+// flowPolicies are the runs: the caches, selected by tag
+// (tag:GetResources) plus the untagged cache cluster by name, with copies,
+// exports and keep-last 1; the warehouse, selected by tag (and
+// ListNamespaces, which maps the namespace's ARN to its name).
+var flowPolicies = []string{`{
+  "name": "nightly",
+  "targets": [{"service": "elasticache", "id": "sessions", "kind": "cache-cluster"}],
+  "selector": {"services": ["elasticache", "elasticache-serverless", "memorydb"], "tags": {"backup": ["nightly"]}},
+  "retention": {"keepLast": 1},
+  "tags": {"team": "data"},
+  "copy": {},
+  "export": {"bucket": "snapflow-exports-example", "prefix": "exports"}
+}`, `{
+  "name": "warehouse",
+  "selector": {"services": ["redshift-serverless"], "tags": {"backup": ["nightly"]}},
+  "retention": {"keepLast": 1},
+  "redshiftRetentionDays": 7
+}`}
+
+// adminKey makes the test's own calls (set-up, reading tags): not a
+// function's, so not checked.
+const adminKey = "iamcheck-test"
+
+type flow struct {
+	t      *testing.T
+	ctx    context.Context
+	aws    *localaws.AWS
+	ps     *iamcheck.Policies
+	steps  map[string]*steps.Steps
+	admin  adapters.Set
+	detail map[int]iamcheck.Detail // by call Seq
+	tags   map[string]map[string]string
+}
+
+func loadFixture(t *testing.T) *iamcheck.Policies {
+	t.Helper()
+	data, err := os.ReadFile(fixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, err := iamcheck.Load(data, iamcheck.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ps
+}
+
+func config(url, key string) aws.Config {
+	return aws.Config{
+		Region:       emu.DefaultRegion,
+		Credentials:  credentials.NewStaticCredentialsProvider(key, "secret", ""),
+		BaseEndpoint: aws.String(url),
+		HTTPClient:   awsclient.HTTPClient(),
+		Retryer: func() aws.Retryer {
+			return retry.AddWithMaxBackoffDelay(awsclient.NewRetryer(), time.Millisecond)
+		},
+	}
+}
+
+func newFlow(t *testing.T) *flow {
+	t.Helper()
+	local := localaws.New(localaws.Options{Speed: 0, Start: start})
+	if err := local.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = local.Close() })
+	if err := local.Seed([]byte(flowSeed)); err != nil {
+		t.Fatalf("seed: %v", err)
+	}
+	f := &flow{t: t, ctx: context.Background(), aws: local, ps: loadFixture(t), steps: map[string]*steps.Steps{},
+		admin: adapters.New(config(local.URL(), adminKey)), detail: map[int]iamcheck.Detail{}, tags: map[string]map[string]string{}}
+	for _, p := range f.ps.Functions() {
+		s := steps.New(config(local.URL(), p.LogicalID+"-1"), steps.Env{S3PathStyle: true, MetricsNamespace: "Snapflow"}, p.Function, io.Discard)
+		s.Now = local.Clock().Now
+		f.steps[p.Function] = s
+	}
+	return f
+}
+
+// call runs one handler and records, for the calls it made, what their
+// records lack: the harness knows it from the work item, as the local AWS
+// would if emu.Call held it.
+func (f *flow) call(handler string, st events.TargetState) events.TargetState {
+	f.t.Helper()
+	s := f.steps[handler]
+	m := map[string]func(context.Context, events.TargetState) (events.TargetState, error){
+		"create": s.Create, "poll": s.Poll, "copy": s.Copy, "export": s.Export, "verify": s.Verify, "prune": s.Prune,
+	}
+	mark := len(f.aws.Calls())
+	out, err := m[handler](f.ctx, st)
+	if err != nil {
+		f.t.Fatalf("%s %s: %v", handler, st.Item.Target.ID, err)
+	}
+	f.describe(handler, st.Item, f.aws.Calls()[mark:])
+	return out
+}
+
+func (f *flow) describe(handler string, it events.WorkItem, calls []emu.Call) {
+	copyTags := maps.Clone(it.Tags)
+	if copyTags != nil {
+		copyTags[steps.TagCopyOf] = it.SnapshotName
+	}
+	for _, c := range calls {
+		var d iamcheck.Detail
+		switch c.Service + " " + c.Action {
+		case "elasticache CreateSnapshot", "memorydb CreateSnapshot", "redshift-serverless CreateSnapshot":
+			d = iamcheck.Detail{Params: map[string]string{"SnapshotName": it.SnapshotName}, RequestTags: it.Tags}
+		case "elasticache CreateServerlessCacheSnapshot":
+			d = iamcheck.Detail{Params: map[string]string{"ServerlessCacheSnapshotName": it.SnapshotName}, RequestTags: it.Tags}
+		case "elasticache CopyServerlessCacheSnapshot":
+			d = iamcheck.Detail{Params: map[string]string{"TargetServerlessCacheSnapshotName": it.CopyName}, RequestTags: copyTags}
+		case "elasticache CopySnapshot", "memorydb CopySnapshot":
+			if handler == "export" {
+				d = iamcheck.Detail{RequestTags: map[string]string{}, Params: map[string]string{
+					"TargetSnapshotName": snapshot.ExportTarget(it.ExportPrefix, it.SnapshotName), "TargetBucket": it.Export.Bucket}}
+			} else {
+				d = iamcheck.Detail{Params: map[string]string{"TargetSnapshotName": it.CopyName}, RequestTags: copyTags}
+			}
+		case "elasticache DeleteSnapshot", "elasticache DeleteServerlessCacheSnapshot", "memorydb DeleteSnapshot", "redshift-serverless DeleteSnapshot":
+			tags, ok := f.tags[c.Resource]
+			if !ok {
+				f.t.Fatalf("no tags captured for %s", c.Resource)
+			}
+			d = iamcheck.Detail{ResourceTags: tags}
+		}
+		f.detail[c.Seq] = d
+	}
+}
+
+// captureTags reads the tags of every snapshot of a target before prune, as
+// emu.Call would record the deleted snapshot's tags.
+func (f *flow) captureTags(it events.WorkItem) {
+	f.t.Helper()
+	a, err := f.admin.For(it.Target.Service)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	list, err := a.List(f.ctx, it.Target.ID, it.Target.Kind)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	for _, sn := range list {
+		f.tags[sn.ARN] = sn.Tags
+	}
+}
+
+func (f *flow) wait(st events.TargetState) events.TargetState {
+	f.t.Helper()
+	for i := 0; !st.Done; i++ {
+		if i == 200 {
+			f.t.Fatalf("%s: phase %s not done after 200 polls", st.Item.Target.ID, st.Phase)
+		}
+		f.aws.Clock().Advance(time.Duration(st.WaitSeconds) * time.Second)
+		st = f.call("poll", st)
+	}
+	return st
+}
+
+// run is a day's run: plan, then each target's sub-workflow as the target
+// state machine runs it.
+func (f *flow) run(at time.Time) []events.TargetState {
+	f.t.Helper()
+	f.aws.Clock().AdvanceTo(at)
+	var items []events.WorkItem
+	for i, doc := range flowPolicies {
+		in := fmt.Sprintf(`{"policy": %s, "executionId": "arn:aws:states:us-east-1:123456789012:execution:Snapflow-run:%d-%d", "executionStartTime": %q}`,
+			doc, at.Unix(), i, at.Format(time.RFC3339Nano))
+		plan, err := f.steps["plan"].Plan(f.ctx, json.RawMessage(in))
+		if err != nil {
+			f.t.Fatalf("plan: %v", err)
+		}
+		items = append(items, plan.Items...)
+	}
+	if len(items) != 5 {
+		f.t.Fatalf("plan: %d items %+v, want 5", len(items), items)
+	}
+	var out []events.TargetState
+	for _, it := range items {
+		st := f.wait(f.call("create", events.TargetState{Item: it}))
+		if st.HasCopy {
+			st = f.wait(f.call("copy", st))
+		}
+		if st.HasExport {
+			st = f.call("verify", f.wait(f.call("export", st)))
+		}
+		f.captureTags(it)
+		out = append(out, f.call("prune", st))
+	}
+	return out
+}
+
+func fnForKey(key string) string { return iamcheck.LogicalIDOfKey(key) }
+
+// wantUnused are the grants of the committed template that no call of the
+// flow uses and for which the report has no reason (not unobservable, not
+// inapplicable): for each, either no code path of the handlers calls it (a
+// grant the stack could drop) or the flow does not reach the path that
+// does. A new entry means the stack grants something the handlers no longer
+// call, or a handler stopped calling it: check which.
+var wantUnused = map[string]string{
+	// poll only describes and tags the watched snapshot (Steps.Poll): it
+	// never reads a source.
+	"poll ElastiCacheRead: elasticache:DescribeCacheClusters on arn:aws:elasticache:us-east-1:123456789012:cluster:*":                        "no code path",
+	"poll ElastiCacheRead: elasticache:DescribeReplicationGroups on arn:aws:elasticache:us-east-1:123456789012:replicationgroup:*":           "no code path",
+	"poll ElastiCacheRead: elasticache:DescribeServerlessCaches on arn:aws:elasticache:us-east-1:123456789012:serverlesscache:*":             "no code path",
+	"poll ElastiCacheRead: elasticache:ListTagsForResource on arn:aws:elasticache:us-east-1:123456789012:cluster:*":                          "no code path",
+	"poll ElastiCacheRead: elasticache:ListTagsForResource on arn:aws:elasticache:us-east-1:123456789012:replicationgroup:*":                 "no code path",
+	"poll ElastiCacheRead: elasticache:ListTagsForResource on arn:aws:elasticache:us-east-1:123456789012:serverlesscache:*":                  "no code path",
+	"poll MemoryDBRead: memorydb:DescribeClusters on arn:aws:memorydb:us-east-1:123456789012:cluster/*":                                      "no code path",
+	"poll MemoryDBRead: memorydb:ListTags on arn:aws:memorydb:us-east-1:123456789012:cluster/*":                                              "no code path",
+	"poll RedshiftServerlessRead: redshift-serverless:GetNamespace on arn:aws:redshift-serverless:us-east-1:123456789012:namespace/*":        "no code path",
+	"poll RedshiftServerlessRead: redshift-serverless:ListTagsForResource on arn:aws:redshift-serverless:us-east-1:123456789012:namespace/*": "no code path",
+	// create describes sources but never lists their tags.
+	"create MemoryDBRead: memorydb:ListTags on arn:aws:memorydb:us-east-1:123456789012:cluster/*":                                              "no code path",
+	"create RedshiftServerlessRead: redshift-serverless:ListTagsForResource on arn:aws:redshift-serverless:us-east-1:123456789012:namespace/*": "no code path",
+	// prune lists (ListSnapshots and each snapshot's tags) and deletes.
+	"prune RedshiftServerlessRead: redshift-serverless:GetSnapshot on arn:aws:redshift-serverless:us-east-1:123456789012:snapshot/*":          "no code path",
+	"prune RedshiftServerlessRead: redshift-serverless:ListTagsForResource on arn:aws:redshift-serverless:us-east-1:123456789012:namespace/*": "no code path",
+	// export exports the slot's snapshot (sf-), never a copy (sfc-), and
+	// reads nothing first.
+	"export ElastiCacheExport: elasticache:CopySnapshot on arn:aws:elasticache:us-east-1:123456789012:snapshot:sfc-*":                                 "no code path",
+	"export ElastiCacheExport: elasticache:ExportServerlessCacheSnapshot on arn:aws:elasticache:us-east-1:123456789012:serverlesscachesnapshot:sfc-*": "no code path",
+	"export MemoryDBExport: memorydb:CopySnapshot on arn:aws:memorydb:us-east-1:123456789012:snapshot/sfc-*":                                          "no code path",
+	"export ElastiCacheRead: elasticache:DescribeServerlessCacheSnapshots on arn:aws:elasticache:us-east-1:123456789012:serverlesscachesnapshot:*":    "no code path",
+	"export ElastiCacheRead: elasticache:DescribeSnapshots on arn:aws:elasticache:us-east-1:123456789012:snapshot:*":                                  "no code path",
+	"export MemoryDBRead: memorydb:DescribeSnapshots on arn:aws:memorydb:us-east-1:123456789012:snapshot/*":                                           "no code path",
+	// The S3 rights the stack gives the exporter beyond what the sources
+	// in needs.go document for CopySnapshot with TargetBucket
+	// (s3:GetBucketLocation, s3:ListAllMyBuckets): the service's writes
+	// are not calls of the function.
+	"export ExportBucket: s3:GetBucketAcl on arn:aws:s3:::snapflow-exports-example":    "undocumented for the caller",
+	"export ExportBucket: s3:GetBucketPolicy on arn:aws:s3:::snapflow-exports-example": "undocumented for the caller",
+	"export ExportBucket: s3:ListBucket on arn:aws:s3:::snapflow-exports-example":      "undocumented for the caller",
+	"export ExportObjects: s3:GetObject on arn:aws:s3:::snapflow-exports-example/*":    "undocumented for the caller",
+	"export ExportObjects: s3:PutObject on arn:aws:s3:::snapflow-exports-example/*":    "undocumented for the caller",
+}
+
+func TestStepsFlowIsAllowed(t *testing.T) {
+	f := newFlow(t)
+	first := f.run(start)
+	// The same slot re-driven: create, copy and export find what the first
+	// run made and resume with it (the resume paths' calls).
+	for _, st := range f.run(start) {
+		if !st.Resumed {
+			t.Errorf("%s: the re-driven slot did not resume", st.Item.Target.ID)
+		}
+	}
+	second := f.run(start.Add(24 * time.Hour))
+	pruned := 0
+	for _, st := range second {
+		pruned += len(st.Pruned)
+	}
+	if pruned != 9 { // the first day's snapshot of each of the 5 targets and the copies of the 4 that copy
+		t.Fatalf("the second run pruned %d snapshots, want 9 (first run %d targets)", pruned, len(first))
+	}
+
+	r := iamcheck.CheckWith(f.aws.Calls(), fnForKey, f.ps, iamcheck.CheckOptions{
+		Detail: func(c emu.Call) iamcheck.Detail { return f.detail[c.Seq] },
+	})
+	t.Log(r)
+	if err := r.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Unverified) > 0 {
+		t.Errorf("unverified with every detail given:\n%s", r)
+	}
+	if r.Unattributed[adminKey] == 0 || len(r.Unattributed) != 1 {
+		t.Errorf("unattributed %v, want only the test's own calls", r.Unattributed)
+	}
+	called := map[string]bool{}
+	for _, c := range f.aws.Calls() {
+		if c.AccessKeyID != adminKey {
+			called[f.ps.For(fnForKey(c.AccessKeyID)).Function] = true
+		}
+	}
+	for _, h := range []string{"plan", "create", "poll", "copy", "export", "verify", "prune"} {
+		if !called[h] {
+			t.Errorf("no call by %s", h)
+		}
+	}
+	listed := map[string]bool{}
+	for _, p := range r.Unused {
+		if p.Reason != "" {
+			continue // unobservable or inapplicable: the report says why
+		}
+		listed[p.String()] = true
+		if _, ok := wantUnused[p.String()]; !ok {
+			t.Errorf("unused grant not in wantUnused: %s", p)
+		}
+	}
+	var stale []string
+	for k := range wantUnused {
+		if !listed[k] {
+			stale = append(stale, k)
+		}
+	}
+	sort.Strings(stale)
+	if len(stale) > 0 {
+		t.Logf("now used (drop from wantUnused):\n  %s", strings.Join(stale, "\n  "))
+	}
+}
+
+// TestStepsFlowRecordOnly checks the same flow from the record alone, as
+// the end-to-end runs see it today: nothing is denied, and what the record
+// cannot decide is reported as unverified, each with the reason.
+func TestStepsFlowRecordOnly(t *testing.T) {
+	f := newFlow(t)
+	f.run(start)
+	f.run(start)
+	f.run(start.Add(24 * time.Hour))
+	r := iamcheck.Check(f.aws.Calls(), fnForKey, f.ps)
+	if err := r.Err(); err != nil {
+		t.Fatal(err)
+	}
+	t.Log(r)
+	kinds := map[string]int{}
+	for _, u := range r.Unverified {
+		known := false
+		for _, k := range []string{
+			"the record does not hold",                     // the name of what a create or copy makes
+			"the record does not say whether the request",  // Tags on create
+			"the record does not say whether CopySnapshot", // copy or export
+			"which the record lacks",                       // the deleted snapshot's tags
+		} {
+			if strings.Contains(u.Why, k) {
+				known = true
+				kinds[k]++
+			}
+		}
+		if !known {
+			t.Errorf("unverified for another reason: %s", u)
+		}
+	}
+	if len(kinds) != 4 {
+		t.Errorf("unverified kinds %v, want the four gaps of the record", kinds)
+	}
+}

@@ -1,0 +1,544 @@
+package iamcheck
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Options are what a template is resolved against.
+type Options struct {
+	// Partition, Region and Account are AWS::Partition, AWS::Region and
+	// AWS::AccountId: aws, us-east-1 and 123456789012 (the local AWS's) when
+	// empty.
+	Partition, Region, Account string
+	// Stack is AWS::StackName, and the start of the names CloudFormation
+	// generates for resources that name none ("Snapflow" when empty).
+	Stack string
+	// Resolve gives the Ref (attribute "") and Fn::GetAtt values of the
+	// template's resources; when nil or when it answers false, the local
+	// runner's naming is used (DefaultResolver).
+	Resolve Resolver
+}
+
+func (o Options) withDefaults() Options {
+	if o.Partition == "" {
+		o.Partition = "aws"
+	}
+	if o.Region == "" {
+		o.Region = "us-east-1"
+	}
+	if o.Account == "" {
+		o.Account = "123456789012"
+	}
+	if o.Stack == "" {
+		o.Stack = "Snapflow"
+	}
+	return o
+}
+
+// Resource is a template resource as a Resolver sees it.
+type Resource struct {
+	LogicalID  string
+	Type       string
+	Properties map[string]any
+	Metadata   map[string]any
+}
+
+// Resolver returns the value of Ref (attribute "") or Fn::GetAtt (the
+// attribute) of a resource, and whether it knows it. The local runner can
+// supply its own to check against the names it really gave the resources.
+type Resolver func(r Resource, attribute string) (string, bool)
+
+// DefaultResolver names the resources as the local runner does
+// (internal/runner/template.go, physicalOf): a resource's name property
+// (BucketName, FunctionName, TopicName, …) or "<stack>-<logical ID>"
+// (lower case for buckets, cut to the type's length limit), and ARNs in
+// opts' partition, region and account.
+func DefaultResolver(opts Options) Resolver {
+	o := opts.withDefaults()
+	return func(r Resource, attr string) (string, bool) {
+		name := func(prop string, max int, lower bool) string {
+			if s, ok := r.Properties[prop].(string); ok && s != "" {
+				return s
+			}
+			n := o.Stack + "-" + r.LogicalID
+			if lower {
+				n = strings.ToLower(n)
+			}
+			if len(n) > max {
+				n = n[:max]
+			}
+			return n
+		}
+		arn := func(service, resource string) string {
+			return "arn:" + o.Partition + ":" + service + ":" + o.Region + ":" + o.Account + ":" + resource
+		}
+		var ref string
+		attrs := map[string]string{}
+		switch r.Type {
+		case "AWS::Lambda::Function":
+			ref = name("FunctionName", 64, false)
+			attrs["Arn"] = arn("lambda", "function:"+ref)
+		case "AWS::StepFunctions::StateMachine":
+			n := name("StateMachineName", 80, false)
+			ref = arn("states", "stateMachine:"+n)
+			attrs["Arn"], attrs["Name"] = ref, n
+		case "AWS::SNS::Topic":
+			n := name("TopicName", 256, false)
+			ref = arn("sns", n)
+			attrs["TopicArn"], attrs["TopicName"] = ref, n
+		case "AWS::S3::Bucket":
+			ref = name("BucketName", 63, true)
+			attrs["Arn"] = "arn:" + o.Partition + ":s3:::" + ref
+			attrs["DomainName"] = ref + ".s3.amazonaws.com"
+			attrs["RegionalDomainName"] = ref + ".s3." + o.Region + ".amazonaws.com"
+		case "AWS::Events::EventBus":
+			ref, _ = r.Properties["Name"].(string)
+			attrs["Arn"], attrs["Name"] = arn("events", "event-bus/"+ref), ref
+		case "AWS::KMS::Key":
+			ref = strings.ToLower(r.LogicalID)
+			attrs["Arn"], attrs["KeyId"] = arn("kms", "key/"+ref), ref
+		case "AWS::IAM::Role":
+			ref = name("RoleName", 64, false)
+			attrs["Arn"] = "arn:" + o.Partition + ":iam::" + o.Account + ":role/" + ref
+			attrs["RoleId"] = r.LogicalID
+		case "AWS::Logs::LogGroup":
+			ref = name("LogGroupName", 512, false)
+			attrs["Arn"] = arn("logs", "log-group:"+ref+":*")
+		case "AWS::SQS::Queue":
+			n := name("QueueName", 80, false)
+			ref = "https://sqs." + o.Region + ".amazonaws.com/" + o.Account + "/" + n
+			attrs["Arn"], attrs["QueueName"] = arn("sqs", n), n
+		default:
+			ref = r.LogicalID
+		}
+		if attr == "" {
+			return ref, true
+		}
+		v, ok := attrs[attr]
+		return v, ok
+	}
+}
+
+// Policies are the identity policies of a template's principals.
+type Policies struct {
+	// Partition, Region and Account are what the template was resolved
+	// against; Check builds ARNs in them.
+	Partition, Region, Account string
+	all                        []*Policy
+	by                         map[string]*Policy
+	// Warnings are what was not modelled, for every principal.
+	Warnings []string
+}
+
+// For returns the policy of a principal named by its handler name (plan,
+// create, …), the logical ID or physical name of its Lambda function or
+// state machine, or its role's logical ID; nil when none.
+func (ps *Policies) For(name string) *Policy { return ps.by[name] }
+
+// All returns every principal's policy: the Lambda functions (handlers
+// first, by name), then state machines and roles used by neither.
+func (ps *Policies) All() []*Policy { return append([]*Policy(nil), ps.all...) }
+
+// Functions returns the policies of snapflow's handler functions, by name.
+func (ps *Policies) Functions() []*Policy {
+	var out []*Policy
+	for _, p := range ps.all {
+		if p.Function != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+type template struct {
+	Resources map[string]struct {
+		Type       string         `json:"Type"`
+		Properties map[string]any `json:"Properties"`
+		Metadata   map[string]any `json:"Metadata"`
+	} `json:"Resources"`
+}
+
+// Load reads a synthesized CloudFormation template and returns the identity
+// policy of every Lambda function, state machine and role in it.
+//
+// A role's policy is the statements of every AWS::IAM::Policy whose Roles
+// name it and of its inline Policies (managed policies are not modelled and
+// give a warning). A Lambda function is known by its handler name when its
+// Description is "snapflow <name>", its role's Description "snapflow
+// <name> handler", or its construct path ".../Functions/<name>/Resource".
+func Load(data []byte, opts Options) (*Policies, error) {
+	o := opts.withDefaults()
+	var t template
+	if err := json.Unmarshal(data, &t); err != nil {
+		return nil, fmt.Errorf("template: %w", err)
+	}
+	if len(t.Resources) == 0 {
+		return nil, errors.New("template: no Resources")
+	}
+	res := map[string]Resource{}
+	for id, r := range t.Resources {
+		res[id] = Resource{LogicalID: id, Type: r.Type, Properties: r.Properties, Metadata: r.Metadata}
+	}
+	rv := &resolver{opts: o, res: res, fallback: DefaultResolver(o)}
+	ps := &Policies{Partition: o.Partition, Region: o.Region, Account: o.Account, by: map[string]*Policy{}}
+
+	ids := make([]string, 0, len(res))
+	for id := range res {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+
+	roles := map[string]*Policy{}
+	for _, id := range ids {
+		if res[id].Type == "AWS::IAM::Role" {
+			p := &Policy{Role: id}
+			roles[id] = p
+			for i, inline := range list(res[id].Properties["Policies"]) {
+				m, _ := inline.(map[string]any)
+				rv.warn = nil
+				doc := rv.resolve(m["PolicyDocument"])
+				if err := p.add(doc, fmt.Sprintf("%s inline policy %d", id, i+1)); err != nil {
+					return nil, err
+				}
+				p.Warnings = append(p.Warnings, rv.warn...)
+			}
+			for _, mp := range list(res[id].Properties["ManagedPolicyArns"]) {
+				rv.warn = nil
+				p.Warnings = append(p.Warnings, fmt.Sprintf("%s: managed policy %v is not modelled", id, rv.resolve(mp)))
+			}
+		}
+	}
+	for _, id := range ids {
+		r := res[id]
+		if r.Type != "AWS::IAM::Policy" {
+			continue
+		}
+		for _, ref := range list(r.Properties["Roles"]) {
+			roleID := refID(ref)
+			role := roles[roleID]
+			if role == nil {
+				ps.Warnings = append(ps.Warnings, fmt.Sprintf("%s: role %v is not in the template", id, ref))
+				continue
+			}
+			rv.warn = nil
+			doc := rv.resolve(r.Properties["PolicyDocument"])
+			if err := role.add(doc, id); err != nil {
+				return nil, err
+			}
+			role.Warnings = append(role.Warnings, rv.warn...)
+		}
+	}
+
+	used := map[string]bool{}
+	var fns, machines []*Policy
+	for _, id := range ids {
+		r := res[id]
+		var roleProp string
+		switch r.Type {
+		case "AWS::Lambda::Function":
+			roleProp = "Role"
+		case "AWS::StepFunctions::StateMachine":
+			roleProp = "RoleArn"
+		default:
+			continue
+		}
+		roleID := rv.roleOf(r.Properties[roleProp], roles)
+		role := roles[roleID]
+		if role == nil {
+			ps.Warnings = append(ps.Warnings, fmt.Sprintf("%s: its role is not in the template", id))
+			continue
+		}
+		used[roleID] = true
+		p := &Policy{LogicalID: id, Role: roleID, Statements: role.Statements, Warnings: role.Warnings}
+		if r.Type == "AWS::Lambda::Function" {
+			p.Name, _ = rv.value(id, "")
+			p.Function = handlerName(r, res[roleID])
+			fns = append(fns, p)
+		} else {
+			p.Name, _ = rv.value(id, "Name")
+			machines = append(machines, p)
+		}
+	}
+	sort.SliceStable(fns, func(i, j int) bool {
+		a, b := fns[i], fns[j]
+		if (a.Function == "") != (b.Function == "") {
+			return a.Function != ""
+		}
+		if a.Function != b.Function {
+			return a.Function < b.Function
+		}
+		return a.LogicalID < b.LogicalID
+	})
+	ps.all = append(append(ps.all, fns...), machines...)
+	for _, id := range ids {
+		if p := roles[id]; p != nil && !used[id] {
+			ps.all = append(ps.all, p)
+		}
+	}
+	for _, p := range ps.all {
+		for _, k := range []string{p.Function, p.LogicalID, p.Name} {
+			if k != "" && ps.by[k] == nil {
+				ps.by[k] = p
+			}
+		}
+		if ps.by[p.Role] == nil {
+			ps.by[p.Role] = p
+		}
+		ps.Warnings = append(ps.Warnings, p.Warnings...)
+	}
+	return ps, nil
+}
+
+// handlerName is the snapflow handler a function runs: from its
+// Description ("snapflow <name>"), its role's ("snapflow <name> handler")
+// or its construct path (<stack>/Functions/<name>/Resource).
+func handlerName(fn, role Resource) string {
+	if d, _ := fn.Properties["Description"].(string); strings.HasPrefix(d, "snapflow ") {
+		if n := strings.TrimPrefix(d, "snapflow "); n != "" && !strings.ContainsAny(n, " :") {
+			return n
+		}
+	}
+	if d, _ := role.Properties["Description"].(string); strings.HasPrefix(d, "snapflow ") && strings.HasSuffix(d, " handler") {
+		if n := strings.TrimSuffix(strings.TrimPrefix(d, "snapflow "), " handler"); n != "" && !strings.Contains(n, " ") {
+			return n
+		}
+	}
+	if path, _ := fn.Metadata["aws:cdk:path"].(string); path != "" {
+		parts := strings.Split(path, "/")
+		if len(parts) >= 3 && parts[len(parts)-1] == "Resource" && parts[len(parts)-3] == "Functions" {
+			return parts[len(parts)-2]
+		}
+	}
+	return ""
+}
+
+// refID returns the logical ID of {"Ref": id}.
+func refID(v any) string {
+	if m, ok := v.(map[string]any); ok {
+		if id, ok := m["Ref"].(string); ok {
+			return id
+		}
+	}
+	s, _ := v.(string)
+	return s
+}
+
+func list(v any) []any {
+	l, _ := v.([]any)
+	return l
+}
+
+// resolver evaluates intrinsic functions.
+type resolver struct {
+	opts     Options
+	res      map[string]Resource
+	fallback Resolver
+	warn     []string
+}
+
+// roleOf returns the logical ID of the role a function or state machine
+// names: {"Fn::GetAtt": [id, "Arn"]}, or a role ARN matching one of the
+// template's roles.
+func (rv *resolver) roleOf(v any, roles map[string]*Policy) string {
+	if m, ok := v.(map[string]any); ok {
+		if ga, ok := m["Fn::GetAtt"]; ok {
+			switch a := ga.(type) {
+			case []any:
+				if len(a) == 2 {
+					id, _ := a[0].(string)
+					return id
+				}
+			case string:
+				id, _, _ := strings.Cut(a, ".")
+				return id
+			}
+		}
+	}
+	arn, _ := rv.resolve(v).(string)
+	for id := range roles {
+		if a, ok := rv.value(id, "Arn"); ok && a == arn {
+			return id
+		}
+	}
+	return ""
+}
+
+// value is Ref (attr "") or Fn::GetAtt of a resource.
+func (rv *resolver) value(id, attr string) (string, bool) {
+	r, ok := rv.res[id]
+	if !ok {
+		return "", false
+	}
+	if rv.opts.Resolve != nil {
+		if v, ok := rv.opts.Resolve(r, attr); ok {
+			return v, true
+		}
+	}
+	return rv.fallback(r, attr)
+}
+
+// resolve returns v with its intrinsic functions evaluated. What it cannot
+// resolve becomes "<unresolved …>", which no ARN matches, and a warning.
+func (rv *resolver) resolve(v any) any {
+	switch x := v.(type) {
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = rv.resolve(e)
+		}
+		return out
+	case map[string]any:
+		if len(x) == 1 {
+			for k, arg := range x {
+				if k == "Ref" || strings.HasPrefix(k, "Fn::") {
+					out, err := rv.intrinsic(k, arg)
+					if err != nil {
+						rv.warn = append(rv.warn, err.Error())
+						return fmt.Sprintf("<unresolved %s>", err)
+					}
+					return out
+				}
+			}
+		}
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = rv.resolve(e)
+		}
+		return out
+	}
+	return v
+}
+
+func (rv *resolver) intrinsic(fn string, arg any) (any, error) {
+	switch fn {
+	case "Ref":
+		name, _ := arg.(string)
+		switch name {
+		case "AWS::Partition":
+			return rv.opts.Partition, nil
+		case "AWS::Region":
+			return rv.opts.Region, nil
+		case "AWS::AccountId":
+			return rv.opts.Account, nil
+		case "AWS::StackName":
+			return rv.opts.Stack, nil
+		case "AWS::URLSuffix":
+			return "amazonaws.com", nil
+		case "AWS::NoValue":
+			return nil, nil
+		}
+		if v, ok := rv.value(name, ""); ok {
+			return v, nil
+		}
+		return nil, fmt.Errorf("Ref %s", name)
+	case "Fn::GetAtt":
+		var id, attr string
+		switch a := arg.(type) {
+		case []any:
+			if len(a) == 2 {
+				id, _ = a[0].(string)
+				attr, _ = a[1].(string)
+			}
+		case string:
+			id, attr, _ = strings.Cut(a, ".")
+		}
+		if v, ok := rv.value(id, attr); ok {
+			return v, nil
+		}
+		return nil, fmt.Errorf("Fn::GetAtt %s.%s", id, attr)
+	case "Fn::Join":
+		a, ok := arg.([]any)
+		if !ok || len(a) != 2 {
+			return nil, errors.New("Fn::Join: want [separator, [values]]")
+		}
+		sep, _ := a[0].(string)
+		parts, ok := rv.resolve(a[1]).([]any)
+		if !ok {
+			return nil, errors.New("Fn::Join: values are not a list")
+		}
+		strs := make([]string, len(parts))
+		for i, p := range parts {
+			strs[i] = fmt.Sprint(p)
+		}
+		return strings.Join(strs, sep), nil
+	case "Fn::Sub":
+		var tmpl string
+		vars := map[string]any{}
+		switch a := arg.(type) {
+		case string:
+			tmpl = a
+		case []any:
+			if len(a) != 2 {
+				return nil, errors.New("Fn::Sub: want [template, {vars}]")
+			}
+			tmpl, _ = a[0].(string)
+			vars, _ = rv.resolve(a[1]).(map[string]any)
+		}
+		var b strings.Builder
+		for {
+			i := strings.Index(tmpl, "${")
+			if i < 0 {
+				b.WriteString(tmpl)
+				break
+			}
+			j := strings.Index(tmpl[i:], "}")
+			if j < 0 {
+				return nil, fmt.Errorf("Fn::Sub: unclosed ${ in %q", tmpl)
+			}
+			b.WriteString(tmpl[:i])
+			name := tmpl[i+2 : i+j]
+			tmpl = tmpl[i+j+1:]
+			if strings.HasPrefix(name, "!") {
+				b.WriteString("${" + name[1:] + "}")
+				continue
+			}
+			var v any
+			var err error
+			if x, ok := vars[name]; ok {
+				v = x
+			} else if id, attr, ok := strings.Cut(name, "."); ok && !strings.HasPrefix(name, "AWS::") {
+				v, err = rv.intrinsic("Fn::GetAtt", []any{id, attr})
+			} else {
+				v, err = rv.intrinsic("Ref", name)
+			}
+			if err != nil {
+				return nil, err
+			}
+			b.WriteString(fmt.Sprint(v))
+		}
+		return b.String(), nil
+	case "Fn::Select":
+		a, ok := arg.([]any)
+		if !ok || len(a) != 2 {
+			return nil, errors.New("Fn::Select: want [index, list]")
+		}
+		var i int
+		switch n := rv.resolve(a[0]).(type) {
+		case float64:
+			i = int(n)
+		case string:
+			_, _ = fmt.Sscan(n, &i)
+		}
+		l, _ := rv.resolve(a[1]).([]any)
+		if i < 0 || i >= len(l) {
+			return nil, fmt.Errorf("Fn::Select: index %d out of range", i)
+		}
+		return l[i], nil
+	case "Fn::Split":
+		a, ok := arg.([]any)
+		if !ok || len(a) != 2 {
+			return nil, errors.New("Fn::Split: want [separator, string]")
+		}
+		sep, _ := a[0].(string)
+		var out []any
+		for _, p := range strings.Split(fmt.Sprint(rv.resolve(a[1])), sep) {
+			out = append(out, p)
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("%s is not supported", fn)
+}
