@@ -13,7 +13,9 @@ import (
 type CheckOptions struct {
 	// Detail supplies what a call's record lacks (the names of the
 	// resources it creates, its tags, the tags of the resource it acts on).
-	// Nil: nothing is known beyond the record.
+	// Nil: nothing is known beyond the record. The record's own Params,
+	// RequestTags, ResourceTags and Resources (emu.Call) are used where
+	// Detail leaves a field nil: a field Detail gives wins.
 	Detail func(emu.Call) Detail
 	// Unobservable are action patterns no recorded call can use, with the
 	// reason: their grants are listed in Unused with it. Nil:
@@ -199,6 +201,7 @@ func CheckWith(calls []emu.Call, fnForKey func(accessKey string) string, ps *Pol
 		if o.Detail != nil {
 			d = o.Detail(c)
 		}
+		d = withRecord(c, d)
 		for _, n := range needs(c, d, w) {
 			r.Requests++
 			f := Finding{Call: c, Function: p.Label(), Action: n.Action, Resource: n.Resource, For: n.For, Source: n.Source}

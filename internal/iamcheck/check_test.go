@@ -190,6 +190,21 @@ func TestWrongCallsAreDenied(t *testing.T) {
 				t.Errorf("the error and report do not list the finding:\n%v\n%s", r.Err(), r)
 			}
 		})
+		// The same, with what Detail gave recorded by the local AWS in
+		// the call itself.
+		t.Run(c.name+" (from the record)", func(t *testing.T) {
+			calls, _ := record(t, ps, []handCall{c.call})
+			calls[0].Params, calls[0].RequestTags, calls[0].ResourceTags = c.call.detail.Params, c.call.detail.RequestTags, c.call.detail.ResourceTags
+			r := iamcheck.Check(calls, iamcheck.LogicalIDOfKey, ps)
+			if len(r.Denied) == 0 {
+				t.Fatalf("not denied:\n%s", r)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(r.Denied[0].String(), w) {
+					t.Errorf("finding %q does not say %q", r.Denied[0], w)
+				}
+			}
+		})
 	}
 }
 

@@ -41,34 +41,32 @@
 // machine logical IDs (map the runner's "states" key to the run state
 // machine's logical ID to check its sns:Publish and events:PutEvents).
 //
-// What the record lacks. emu.Call names one resource per call (the source
-// of a create, the source snapshot of a copy) and carries neither the
-// request's parameters nor any tags, so Check cannot decide, from the
-// record alone: the new snapshot a create or copy makes (and the tag on
-// create on it), whether a CopySnapshot is a copy or an export (and the
-// export bucket), and the managed-tag condition on deletes. Those are
-// reported as unverified, never as allowed; CheckOptions.Detail supplies
-// them. For an exact check from the record alone, emu.Call should add:
+// What the record holds. Beyond the primary resource (Resource), the local
+// AWS records in emu.Call, for the operations snapflow calls:
 //
-//   - Resources []string: every ARN the call acts on, the new ones
-//     included (CreateSnapshot: the source and arn:…:snapshot:<SnapshotName>;
-//     CopySnapshot: the source and the target snapshot, or the target
-//     bucket; Redshift Serverless CreateSnapshot: the new snapshot's ARN
-//     once known);
-//   - Params map[string]string: the request parameters that name resources
-//     or change the authorization: SnapshotName, TargetSnapshotName,
-//     TargetBucket, ServerlessCacheSnapshotName,
-//     TargetServerlessCacheSnapshotName, KmsKeyId;
-//   - RequestTags map[string]string: the Tags the request carries, for the
-//     tag-on-create authorizations, aws:RequestTag/… and aws:TagKeys
-//     (Detail reads nil as unknown and an empty map as none: map a call
-//     without tags to an empty map);
-//   - ResourceTags map[string]string: the tags of the resource acted on as
-//     they were before the call (a delete removes them), for
-//     aws:ResourceTag/….
+//   - Resources: every ARN the call acts on, Resource first, then the new
+//     ones (CreateSnapshot: arn:…:snapshot:<SnapshotName>; CopySnapshot:
+//     the target snapshot, or with TargetBucket the bucket
+//     arn:aws:s3:::<bucket>; Redshift Serverless CreateSnapshot: the new
+//     snapshot's ARN, which ends in a generated ID);
+//   - Params: the request parameters that name resources or change the
+//     authorization (SnapshotName, TargetSnapshotName, TargetBucket,
+//     ServerlessCacheSnapshotName, TargetServerlessCacheSnapshotName,
+//     S3BucketName, KmsKeyId, …), a parameter the request lacked being
+//     absent from a non-nil map;
+//   - RequestTags: the Tags the request carried, empty when none, for the
+//     tag-on-create authorizations, aws:RequestTag/… and aws:TagKeys;
+//   - ResourceTags: the tags of the resource acted on as they were before
+//     the call (a delete removes them), for aws:ResourceTag/….
 //
-// Detail's fields are these; once emu.Call has them, Detail is
-// func(c emu.Call) iamcheck.Detail { return iamcheck.Detail{Params: c.Params, …} }.
+// Check uses them, so a record of the local AWS decides every
+// authorization of the table. A record without them (an older one, or a
+// call the services do not detail) leaves undecided the new snapshot a
+// create or copy makes (and the tag on create on it), whether a
+// CopySnapshot is a copy or an export (and the export bucket), and the
+// managed-tag condition on deletes: those are reported as unverified,
+// never as allowed. CheckOptions.Detail supplies them; a field it gives
+// wins over the record's (nil means unknown, and an empty map none).
 //
 // Limitations: only identity policies (no resource policies, permission
 // boundaries, SCPs or session policies); policy variables (${aws:...}) are

@@ -8,14 +8,16 @@ import (
 	"github.com/snapflow/snapflow/internal/localaws/emu"
 )
 
-// Detail is what a call's record (emu.Call) does not hold and an exact
-// check needs. Each field is nil when unknown, which is not the same as
+// Detail is what an exact check needs beyond a call's resource. The local
+// AWS records it in emu.Call (Params, RequestTags, ResourceTags); Detail
+// supplies it for records that lack it, and wins field by field over the
+// record's. Each field is nil when unknown, which is not the same as
 // empty: RequestTags{} says the request carried no tags.
 type Detail struct {
 	// Params are request parameters by their API name: SnapshotName,
 	// TargetSnapshotName, TargetBucket, ServerlessCacheSnapshotName,
 	// TargetServerlessCacheSnapshotName. They name the resources a call
-	// creates, which the record does not.
+	// creates (the record also lists their ARNs in Resources).
 	Params map[string]string
 	// RequestTags are the tags the request carries (Tags): they decide the
 	// tag-on-create authorizations and aws:RequestTag/…, aws:TagKeys.
@@ -81,11 +83,14 @@ const (
 	// against the type-wide ARN ("…:snapshot:*"), which only a grant
 	// covering every resource of the type allows.
 	fromRecord from = iota
-	// fromParam: the resource a request parameter names (Detail.Params).
+	// fromParam: the resource a request parameter names (Detail.Params,
+	// else the record's), or else the recorded resource of the type among
+	// the call's Resources other than its primary one.
 	fromParam
 	// fromGenerated: a new resource whose ARN ends in an ID the service
 	// generates (Redshift Serverless snapshots): the caller cannot know it,
-	// so only a grant on the whole type can allow it: the type-wide ARN.
+	// so only a grant on the whole type can allow it: the type-wide ARN,
+	// or the new resource's ARN when the record lists it in Resources.
 	fromGenerated
 	// fromNone: the action has no resource-level permissions: "*".
 	fromNone
@@ -385,6 +390,7 @@ func (ps *Policies) Needs(c emu.Call, d Detail) []Need {
 }
 
 func needs(c emu.Call, d Detail, w where) []Need {
+	d = withRecord(c, d)
 	if w.partition == "" {
 		w.partition = "aws"
 	}
@@ -431,11 +437,19 @@ func needs(c emu.Call, d Detail, w where) []Need {
 		case fromRecord:
 			n.Resource = recorded(c, a.types, svc, w)
 		case fromGenerated:
+			if arn := made(c, svc, typ); arn != "" {
+				n.Resource = arn
+				break
+			}
 			n.Resource = typeARN(w.partition, svc, typ, w.region, w.account, "*")
 			n.For += " (its ARN ends in a generated ID: only a grant on every " + typ + " can allow it)"
 		case fromParam:
 			name := d.Params[a.param]
 			if name == "" {
+				if arn := made(c, svc, typ); arn != "" {
+					n.Resource = arn
+					break
+				}
 				n.AnyOf = typeARN(w.partition, svc, typ, w.region, w.account, "*")
 				n.Gap = join(n.Gap, "the record does not hold "+a.param+", which names "+a.what)
 				break
@@ -447,6 +461,8 @@ func needs(c emu.Call, d Detail, w where) []Need {
 		case fromBucket:
 			if b := d.Params["TargetBucket"]; b != "" {
 				n.Resource = typeARN(w.partition, "s3", "bucket", "", "", b)
+			} else if arn := made(c, "s3", "bucket"); arn != "" {
+				n.Resource = arn
 			} else {
 				n.AnyOf = "arn:" + w.partition + ":s3:::*"
 				n.Gap = join(n.Gap, "the record does not hold TargetBucket")
@@ -456,6 +472,36 @@ func needs(c emu.Call, d Detail, w where) []Need {
 		out = append(out, n)
 	}
 	return out
+}
+
+// withRecord is d with what the call's record holds where d says nothing
+// (a nil field): Detail, when given, wins field by field.
+func withRecord(c emu.Call, d Detail) Detail {
+	if d.Params == nil {
+		d.Params = c.Params
+	}
+	if d.RequestTags == nil {
+		d.RequestTags = c.RequestTags
+	}
+	if d.ResourceTags == nil {
+		d.ResourceTags = c.ResourceTags
+	}
+	return d
+}
+
+// made is the ARN of the given service and type among the resources the
+// record says the call acts on besides its primary one (the snapshot a
+// create or copy makes, the bucket of an export), "" when it names none.
+func made(c emu.Call, service, typ string) string {
+	for _, r := range c.Resources {
+		if r == c.Resource {
+			continue
+		}
+		if svc, t := typeOf(r); svc == service && t == typ {
+			return r
+		}
+	}
+	return ""
 }
 
 func join(a, b string) string {

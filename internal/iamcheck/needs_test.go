@@ -148,3 +148,76 @@ func TestTableDescribed(t *testing.T) {
 		t.Errorf("action types %v %v", types["memorydb:CreateSnapshot"], types["tag:GetResources"])
 	}
 }
+
+// TestNeedsFromRecord checks that the record's own Resources, Params,
+// RequestTags and ResourceTags (emu.Call) decide what Detail would, and
+// that a Detail field given wins over the record's.
+func TestNeedsFromRecord(t *testing.T) {
+	ps := loadFixture(t)
+	list := func(ns []iamcheck.Need) string {
+		var out []string
+		for _, n := range ns {
+			r := n.Resource
+			if r == "" {
+				r = "?" + n.AnyOf
+			}
+			out = append(out, n.Action+" "+r)
+		}
+		return strings.Join(out, "\n")
+	}
+	managed := map[string]string{"snapflow:managed": "true"}
+	cases := []struct {
+		name   string
+		call   emu.Call
+		detail iamcheck.Detail
+		want   []string
+	}{
+		{"create: the new snapshot by SnapshotName, tags on create",
+			emu.Call{Service: "elasticache", Action: "CreateSnapshot", Resource: ec + "replicationgroup:orders",
+				Resources: []string{ec + "replicationgroup:orders", ec + "snapshot:sf-1"},
+				Params:    map[string]string{"ReplicationGroupId": "orders", "SnapshotName": "SF-1"}, RequestTags: managed},
+			iamcheck.Detail{},
+			[]string{"elasticache:CreateSnapshot " + ec + "replicationgroup:orders", "elasticache:CreateSnapshot " + ec + "snapshot:sf-1",
+				"elasticache:AddTagsToResource " + ec + "snapshot:sf-1"}},
+		{"create from Resources alone",
+			emu.Call{Service: "elasticache", Action: "CreateServerlessCacheSnapshot", Resource: ec + "serverlesscache:carts",
+				Resources: []string{ec + "serverlesscache:carts", ec + "serverlesscachesnapshot:sf-1"}, RequestTags: map[string]string{}},
+			iamcheck.Detail{},
+			[]string{"elasticache:CreateServerlessCacheSnapshot " + ec + "serverlesscache:carts",
+				"elasticache:CreateServerlessCacheSnapshot " + ec + "serverlesscachesnapshot:sf-1"}},
+		{"export: CopySnapshot with TargetBucket",
+			emu.Call{Service: "elasticache", Action: "CopySnapshot", Resource: ec + "snapshot:sf-1",
+				Resources: []string{ec + "snapshot:sf-1", "arn:aws:s3:::exports"},
+				Params:    map[string]string{"SourceSnapshotName": "sf-1", "TargetSnapshotName": "x/sf-1", "TargetBucket": "exports"}, RequestTags: map[string]string{}},
+			iamcheck.Detail{},
+			[]string{"elasticache:CopySnapshot " + ec + "snapshot:sf-1", "s3:GetBucketLocation arn:aws:s3:::exports", "s3:ListAllMyBuckets *"}},
+		{"Detail wins: a copy, not the recorded export",
+			emu.Call{Service: "memorydb", Action: "CopySnapshot", Resource: mdb + "snapshot/sf-1",
+				Params: map[string]string{"TargetSnapshotName": "x", "TargetBucket": "exports"}, RequestTags: map[string]string{}},
+			iamcheck.Detail{Params: map[string]string{"TargetSnapshotName": "sfc-1"}},
+			[]string{"memorydb:CopySnapshot " + mdb + "snapshot/sf-1", "memorydb:CopySnapshot " + mdb + "snapshot/sfc-1"}},
+		{"Redshift Serverless: the generated snapshot ARN",
+			emu.Call{Service: "redshift-serverless", Action: "CreateSnapshot", Resource: rss + "namespace/ns-id",
+				Resources: []string{rss + "namespace/ns-id", rss + "snapshot/sn-id"}, RequestTags: managed},
+			iamcheck.Detail{},
+			[]string{"redshift-serverless:CreateSnapshot " + rss + "namespace/ns-id", "redshift-serverless:CreateSnapshot " + rss + "snapshot/sn-id",
+				"redshift-serverless:TagResource " + rss + "snapshot/sn-id"}},
+	}
+	for _, c := range cases {
+		c.call.Region = "us-east-1"
+		if got := list(ps.Needs(c.call, c.detail)); got != strings.Join(c.want, "\n") {
+			t.Errorf("%s:\n got %s\nwant %s", c.name, got, strings.Join(c.want, "\n"))
+		}
+	}
+
+	// A delete's recorded resource tags decide the managed-tag condition.
+	del := emu.Call{Service: "elasticache", Action: "DeleteSnapshot", Region: "us-east-1", Resource: ec + "snapshot:sf-nightly-orders-202611190200",
+		AccessKeyID: "FunctionspruneRoleDefaultPolicy-1", ResourceTags: managed}
+	n := ps.Needs(del, iamcheck.Detail{})
+	if len(n) != 1 || n[0].Context["aws:ResourceTag/snapflow:managed"] != "true" {
+		t.Errorf("delete needs %+v", n)
+	}
+	if n := ps.Needs(del, iamcheck.Detail{ResourceTags: map[string]string{}}); len(n) != 1 || len(n[0].Context) != 0 {
+		t.Errorf("Detail's ResourceTags do not win: %+v", n)
+	}
+}

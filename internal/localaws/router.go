@@ -147,6 +147,11 @@ func (a *AWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ErrorCode: req.ErrorCode,
 		Fault:     req.Fault,
 		RequestID: req.RequestID,
+
+		Resources:    req.AllResources(),
+		Params:       req.Params,
+		RequestTags:  req.RequestTags,
+		ResourceTags: req.ResourceTags,
 	}
 	if m := accessKey.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
 		call.AccessKeyID = m[1]

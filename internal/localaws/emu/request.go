@@ -17,8 +17,10 @@ const DefaultAccountID = "123456789012"
 const DefaultRegion = "us-east-1"
 
 // Request is one API call as the router understood it. Services fill in
-// Resource (the ARN or identifier the call acts on) and the router records
-// the call when the response is written.
+// Resource (the ARN or identifier the call acts on) and, for the operations
+// whose authorization depends on them, Resources, Params, RequestTags and
+// ResourceTags (see detail.go); the router records the call when the
+// response is written.
 type Request struct {
 	Context   context.Context
 	Service   string // signing name: elasticache, memorydb, redshift-serverless, s3, tagging, sns, events
@@ -27,6 +29,20 @@ type Request struct {
 	AccountID string
 	RequestID string
 	Resource  string
+	// Resources are the other ARNs the call acts on (the snapshot a create
+	// or copy makes, the bucket an export writes to), added with
+	// AddResource; the record lists Resource first.
+	Resources []string
+	// Params are the request parameters that name resources or decide the
+	// authorization (SetParam); nil when the service records none.
+	Params map[string]string
+	// RequestTags are the Tags the request carries (SetRequestTags): empty
+	// when it carries none, nil when the operation takes no tags or the
+	// service does not record them.
+	RequestTags map[string]string
+	// ResourceTags are the tags the resource acted on had before the call
+	// (SetResourceTags); nil when unknown.
+	ResourceTags map[string]string
 	// Set by the error writers.
 	ErrorCode string
 	Fault     string // the injected fault kind that answered, if any

@@ -12,8 +12,11 @@ type Service interface {
 	// ServeAWS answers one API call. The router has already filled in
 	// req.Service, req.Region, req.AccountID, req.RequestID and, for awsQuery
 	// and awsJson calls, req.Action (for awsQuery the form is parsed into
-	// r.PostForm). The service sets req.Resource (through Faults.Admit) and
-	// answers with the protocol writers, which set req.ErrorCode.
+	// r.PostForm). The service sets req.Resource (through Faults.Admit),
+	// for the operations whose authorization depends on them the request's
+	// other resources, parameters and tags (AddResource, SetParam,
+	// SetRequestTags, SetResourceTags), and answers with the protocol
+	// writers, which set req.ErrorCode.
 	ServeAWS(w http.ResponseWriter, r *http.Request, req *Request)
 }
 

@@ -246,6 +246,9 @@ func (s *Service) exportSnapshot(c *call, src *snapshot, target, bucket string, 
 	}{src.xml(now, false)})
 }
 
+// bucketARN is the ARN of an S3 bucket (the resource an export writes to).
+func bucketARN(bucket string) string { return "arn:aws:s3:::" + bucket }
+
 // ExportRecord describes one export to S3, for tests and the local runner.
 type ExportRecord struct {
 	Region   string    `json:"region"`

@@ -63,7 +63,8 @@ func newHarness(t *testing.T) *harness {
 		}
 		svc.ServeAWS(w, r, req)
 		env.Recorder.Record(emu.Call{Service: req.Service, Action: req.Action, Region: req.Region,
-			Resource: req.Resource, ErrorCode: req.ErrorCode, Fault: req.Fault, RequestID: req.RequestID})
+			Resource: req.Resource, ErrorCode: req.ErrorCode, Fault: req.Fault, RequestID: req.RequestID,
+			Resources: req.AllResources(), Params: req.Params, RequestTags: req.RequestTags, ResourceTags: req.ResourceTags})
 	}))
 	t.Cleanup(srv.Close)
 	h := &harness{t: t, svc: svc, env: env, clock: clock, store: store, url: srv.URL}

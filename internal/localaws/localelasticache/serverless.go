@@ -284,6 +284,9 @@ func (s *Service) snapshotOfServerless(c *call, sc *serverlessCache, name, kmsKe
 // Answers the snapshot with SnapshotType "manual" and Status "creating"
 // (API Reference example).
 func (s *Service) createServerlessCacheSnapshot(c *call) {
+	if name := c.str("ServerlessCacheSnapshotName"); name != "" {
+		c.req.AddResource(s.arn(c.region(), "serverlesscachesnapshot", strings.ToLower(name)))
+	}
 	cacheName, adm, ok := c.named("ServerlessCacheName", "serverlesscache")
 	if !ok {
 		return
@@ -388,6 +391,9 @@ func (s *Service) serverlessSource(c *call, name string) (*serverlessSnapshot, *
 // KmsKeyId, Tags). The copy is "creating" until it ends; the source shows
 // "copying" meanwhile (assumed, as for node-based snapshots).
 func (s *Service) copyServerlessCacheSnapshot(c *call) {
+	if target := c.str("TargetServerlessCacheSnapshotName"); target != "" {
+		c.req.AddResource(s.arn(c.region(), "serverlesscachesnapshot", strings.ToLower(target)))
+	}
 	srcName, adm, ok := c.named("SourceServerlessCacheSnapshotName", "serverlesscachesnapshot")
 	if !ok {
 		return
@@ -436,6 +442,9 @@ func (s *Service) copyServerlessCacheSnapshot(c *call) {
 // cache (assumed; the seed's shards, 1 by default). The snapshot shows
 // "exporting" until the export ends (assumed).
 func (s *Service) exportServerlessCacheSnapshot(c *call) {
+	if bucket := c.str("S3BucketName"); bucket != "" {
+		c.req.AddResource(bucketARN(bucket))
+	}
 	name, adm, ok := c.named("ServerlessCacheSnapshotName", "serverlesscachesnapshot")
 	if !ok {
 		return

@@ -133,10 +133,38 @@ func (s *Service) ServeAWS(w http.ResponseWriter, r *http.Request, req *emu.Requ
 		return
 	}
 	c := &call{s: s, w: w, r: r, req: req}
+	c.recordRequest()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.settleLocked(s.env.Clock.Now())
 	h(c)
+}
+
+// recordedParams are the parameters recorded on every call (emu.Call
+// Params): those that name the resources a call acts on or makes, the
+// export bucket and the encryption key.
+var recordedParams = []string{
+	"ReplicationGroupId", "CacheClusterId", "ServerlessCacheName", "ResourceName",
+	"SnapshotName", "SourceSnapshotName", "TargetSnapshotName", "TargetBucket",
+	"ServerlessCacheSnapshotName", "SourceServerlessCacheSnapshotName", "TargetServerlessCacheSnapshotName",
+	"S3BucketName", "KmsKeyId",
+}
+
+// takesTags are the operations with a Tags parameter (model): their
+// record holds the request's tags, empty when it carries none.
+var takesTags = map[string]bool{
+	"CreateReplicationGroup": true, "CreateCacheCluster": true, "CreateServerlessCache": true,
+	"CreateSnapshot": true, "CopySnapshot": true,
+	"CreateServerlessCacheSnapshot": true, "CopyServerlessCacheSnapshot": true,
+	"AddTagsToResource": true,
+}
+
+// recordRequest records the call's parameters and request tags.
+func (c *call) recordRequest() {
+	c.req.RecordQueryParams(c.r.PostForm, recordedParams...)
+	if takesTags[c.req.Action] {
+		c.req.SetRequestTags(emu.QueryTags(c.r.PostForm, "Tags.Tag"))
+	}
 }
 
 // Settle brings lazy state up to the current simulated time: it removes
@@ -220,7 +248,15 @@ func (c *call) ok(result any) { emu.WriteQueryResult(c.w, c.req, xmlns, result) 
 // admit applies rate limits and injected faults to the call acting on
 // resource (an ARN, or "" for account-wide calls); it answers and returns
 // ok=false when the call must stop.
+//
+// The resource's tags as they are before the call are recorded (emu.Call
+// ResourceTags) when it exists.
 func (c *call) admit(resource string) (emu.Admission, bool) {
+	if resource != "" {
+		if t, err := c.s.resolveTagged(c.region(), resource); err == nil {
+			c.req.SetResourceTags(t.get())
+		}
+	}
 	adm, err := c.s.env.Faults.Admit(c.req, resource, c.faultCodes(resource))
 	if err != nil {
 		c.fail(err)

@@ -210,6 +210,9 @@ func (s *Service) createSnapshot(c *call) {
 	if rgID == "" {
 		res = s.arn(c.region(), "cluster", clID)
 	}
+	if name := c.str("SnapshotName"); name != "" {
+		c.req.AddResource(s.arn(c.region(), "snapshot", strings.ToLower(name)))
+	}
 	adm, ok := c.admit(res)
 	if !ok {
 		return
@@ -344,6 +347,12 @@ func (s *Service) describeSnapshots(c *call) {
 // documented SnapshotStatus values are creating | available | restoring |
 // copying | deleting; which snapshot shows copying is assumed).
 func (s *Service) copySnapshot(c *call) {
+	// The copy, or with TargetBucket the bucket it is exported to.
+	if bucket := c.str("TargetBucket"); bucket != "" {
+		c.req.AddResource(bucketARN(bucket))
+	} else if target := c.str("TargetSnapshotName"); target != "" {
+		c.req.AddResource(s.arn(c.region(), "snapshot", strings.ToLower(target)))
+	}
 	srcName, adm, ok := c.named("SourceSnapshotName", "snapshot")
 	if !ok {
 		return

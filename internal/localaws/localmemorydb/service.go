@@ -109,6 +109,7 @@ func (s *Service) ServeAWS(w http.ResponseWriter, r *http.Request, req *emu.Requ
 		req.Region = emu.DefaultRegion
 	}
 	c := &call{s: s, w: w, r: r, req: req}
+	c.recordRequest()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.settleLocked(s.env.Clock.Now())
@@ -152,6 +153,43 @@ func (s *Service) settleLocked(now time.Time) {
 func (s *Service) nextSeq() int64 {
 	s.seq++
 	return s.seq
+}
+
+// recordedParams are the request members recorded on every call (emu.Call
+// Params): those that name the resources a call acts on or makes, the
+// export bucket and the encryption key.
+var recordedParams = []string{
+	"ClusterName", "ResourceArn", "SnapshotName", "SourceSnapshotName", "TargetSnapshotName", "TargetBucket", "KmsKeyId",
+}
+
+// takesTags are the operations with a Tags member (model): their record
+// holds the request's tags, empty when it carries none.
+var takesTags = map[string]bool{"CreateCluster": true, "CreateSnapshot": true, "CopySnapshot": true, "TagResource": true}
+
+// recordRequest records the call's parameters, request tags and the
+// resources it makes: the snapshot of CreateSnapshot, the copy of
+// CopySnapshot or, with TargetBucket, the bucket it exports to.
+func (c *call) recordRequest() {
+	m := emu.PeekJSON(c.r)
+	c.req.RecordJSONParams(m, recordedParams...)
+	if takesTags[c.req.Action] {
+		if tags := emu.JSONTags(m["Tags"], "Key", "Value"); tags != nil {
+			c.req.SetRequestTags(tags)
+		}
+	}
+	p := c.req.Params
+	switch c.req.Action {
+	case "CreateSnapshot":
+		if n := p["SnapshotName"]; n != "" {
+			c.req.AddResource(c.s.arn(c.req.Region, "snapshot", strings.ToLower(n)))
+		}
+	case "CopySnapshot":
+		if b := p["TargetBucket"]; b != "" {
+			c.req.AddResource("arn:aws:s3:::" + b)
+		} else if n := p["TargetSnapshotName"]; n != "" {
+			c.req.AddResource(c.s.arn(c.req.Region, "snapshot", strings.ToLower(n)))
+		}
+	}
 }
 
 // faultCodes is how MemoryDB answers injected faults.
@@ -210,7 +248,15 @@ func (c *call) decode(v any) bool {
 
 // admit applies rate limits and injected faults for the resource; it
 // answers and returns ok=false when the call must stop.
+//
+// The resource's tags as they are before the call are recorded (emu.Call
+// ResourceTags) when it exists.
 func (c *call) admit(resource string) (emu.Admission, bool) {
+	if resource != "" {
+		if t, err := c.s.resolveLocked(resource, c.req.Region); err == nil {
+			c.req.SetResourceTags(*t.tags)
+		}
+	}
 	adm, err := c.s.env.Faults.Admit(c.req, resource, &faultCodes)
 	if err != nil {
 		c.fail(err)

@@ -118,6 +118,7 @@ func (s *Service) ServeAWS(w http.ResponseWriter, r *http.Request, req *emu.Requ
 		writeError(w, req, &apiError{Code: "UnknownOperationException", Message: "Unknown operation " + req.Action, Status: 400})
 		return
 	}
+	recordRequest(r, req)
 	out, err := h(r, req)
 	if err != nil {
 		writeError(w, req, err)
@@ -143,7 +144,17 @@ func (s *Service) arn(region, resource string) string {
 // resource (an ARN when the resource exists, else its name). It must be
 // called without s.mu held: a slow fault sleeps. Aliases (the resource's
 // name) let a fault match a resource whose ARN ends in an ID.
+//
+// The resource's tags as they are before the call are recorded (emu.Call
+// ResourceTags) when resource is the ARN of one that exists.
 func (s *Service) admit(req *emu.Request, resource string, aliases ...string) (emu.Admission, *apiError) {
+	if _, isARN := emu.ParseARN(resource); isARN {
+		now := s.lockedNow()
+		if tags, err := s.tagsOfLocked(req.Region, resource, now); err == nil {
+			req.SetResourceTags(tags)
+		}
+		s.mu.Unlock()
+	}
 	if s.env.Faults == nil {
 		req.Resource = resource
 		return emu.Admission{}, nil
@@ -153,6 +164,29 @@ func (s *Service) admit(req *emu.Request, resource string, aliases ...string) (e
 		return adm, fromEmu(err)
 	}
 	return adm, nil
+}
+
+// recordedParams are the request members recorded on every call (emu.Call
+// Params): those that name the resources a call acts on.
+var recordedParams = []string{
+	"namespaceName", "namespaceArn", "workgroupName", "snapshotName", "snapshotArn", "resourceArn",
+}
+
+// takesTags are the operations with a tags member (service-2.json): their
+// record holds the request's tags, empty when it carries none.
+var takesTags = map[string]bool{"CreateNamespace": true, "CreateWorkgroup": true, "CreateSnapshot": true, "TagResource": true}
+
+// recordRequest records the call's parameters and request tags. The ARN of
+// a snapshot CreateSnapshot makes ends in a generated ID: createSnapshot
+// adds it once it is known.
+func recordRequest(r *http.Request, req *emu.Request) {
+	m := emu.PeekJSON(r)
+	req.RecordJSONParams(m, recordedParams...)
+	if takesTags[req.Action] {
+		if tags := emu.JSONTags(m["tags"], "key", "value"); tags != nil {
+			req.SetRequestTags(tags)
+		}
+	}
 }
 
 // lockedNow locks the service, drops what has expired and returns the time.

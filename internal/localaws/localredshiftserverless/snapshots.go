@@ -171,6 +171,7 @@ func (s *Service) createSnapshot(r *http.Request, req *emu.Request) (any, *apiEr
 	if err != nil {
 		return nil, err
 	}
+	req.AddResource(sn.arn)
 	return snapshotOutput{snapshotOutOf(sn, now)}, nil
 }
 
