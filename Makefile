@@ -9,7 +9,7 @@ BUILD_DIR := build/functions
 # arm64 provided.al2023 by default; `make build GOARCH=amd64` for native local runs.
 LAMBDA_GOARCH ?= arm64
 
-.PHONY: all deps node-deps demo test fuzz lint vet fmt build synth deploy localaws clean
+.PHONY: all deps node-deps demo bench reliability test fuzz lint vet fmt build synth deploy localaws clean
 
 all: test
 
@@ -58,6 +58,15 @@ NATIVE_GOARCH := $(shell $(GO) env GOARCH)
 demo: deps node-deps
 	$(MAKE) synth LAMBDA_GOARCH=$(NATIVE_GOARCH)
 	$(GO) run ./cmd/snapflow-local demo
+
+## bench: orchestration cost, cold starts and fan-out on the local runner;
+## writes bench/report.md and bench/report.json (BENCH_FANOUT_MAX=2000 for the big fleet).
+bench: deps node-deps synth
+	$(GO) run ./cmd/bench
+
+## reliability: the fault matrix on the local runner; writes docs/reliability.md.
+reliability: deps node-deps synth
+	$(GO) run ./cmd/reliability
 
 ## synth: write the CloudFormation template to cdk.out/ (offline).
 synth: build node-deps

@@ -96,6 +96,14 @@ type Function struct {
 	// SandboxEnv, when set, adds variables per sandbox (its index counts
 	// from 1): the local runner gives each sandbox its own access key.
 	SandboxEnv func(index int) map[string]string
+	// Crash, when set, injects a crash (fault tests): it is asked for each
+	// invocation as it answers, n counting the function's invocations from
+	// 1, with its payload, and when it
+	// answers true the runtime process is killed as it posts the
+	// invocation's response or error, i.e. after the handler did its work
+	// and made its AWS calls. The invocation fails with Runtime.ExitError
+	// and the sandbox is replaced, as for any crash.
+	Crash func(n int, payload []byte) bool
 }
 
 // Options configure a Server.
@@ -267,10 +275,20 @@ type function struct {
 	next  int // index of the next sandbox
 	all   map[*sandbox]struct{}
 	freed chan struct{} // a sandbox went idle or away
+
+	invocations int // counted for Function.Crash (under mu)
 }
 
 func (f *function) invoke(ctx context.Context, payload []byte) (*Result, error) {
 	reqID := newRequestID()
+	var crash func() bool
+	if f.spec.Crash != nil {
+		f.mu.Lock()
+		f.invocations++
+		n := f.invocations
+		f.mu.Unlock()
+		crash = func() bool { return f.spec.Crash(n, payload) }
+	}
 	for {
 		sb, cold, err := f.acquire(ctx)
 		if err != nil {
@@ -292,7 +310,7 @@ func (f *function) invoke(ctx context.Context, payload []byte) (*Result, error) 
 				return res, nil
 			}
 		}
-		out := sb.run(ctx, reqID, payload, res)
+		out := sb.run(ctx, reqID, payload, res, crash)
 		switch out {
 		case runOK:
 			f.release(sb)

@@ -175,6 +175,23 @@ func TestCrashIsRuntimeExitError(t *testing.T) {
 	}
 }
 
+// TestInjectedCrash: Function.Crash kills the process of the marked
+// invocation after its work, as it answers: Runtime.ExitError, and the
+// sandbox is replaced.
+func TestInjectedCrash(t *testing.T) {
+	s, _ := newServer(t, Function{Timeout: 10 * time.Second, Crash: func(n int, _ []byte) bool { return n == 2 }})
+	if res := invoke(t, s, `{}`); res.Err != nil {
+		t.Fatalf("first: %+v", res.Err)
+	}
+	res := invoke(t, s, `{}`)
+	if res.Err == nil || res.Err.ErrorType != "Runtime.ExitError" || res.Payload != nil {
+		t.Fatalf("second: %+v %s", res.Err, res.Payload)
+	}
+	if next := invoke(t, s, `{}`); next.Err != nil || !next.Cold {
+		t.Errorf("a crashed sandbox is replaced: %+v", next)
+	}
+}
+
 func TestInitFailure(t *testing.T) {
 	s, logs := newServer(t, Function{Timeout: 10 * time.Second, Env: map[string]string{"INIT_FAIL": "1"}})
 	res := invoke(t, s, `{}`)

@@ -53,6 +53,7 @@ type invocation struct {
 	doneOnce sync.Once
 	response []byte
 	err      *FunctionError
+	crash    func() bool // Function.Crash: kill the process when it answers
 }
 
 func (inv *invocation) finish(response []byte, err *FunctionError) bool {
@@ -171,7 +172,7 @@ const (
 )
 
 // run hands one event to the sandbox and waits for its outcome, filling res.
-func (sb *sandbox) run(ctx context.Context, reqID string, payload []byte, res *Result) runOutcome {
+func (sb *sandbox) run(ctx context.Context, reqID string, payload []byte, res *Result, crash func() bool) runOutcome {
 	f := sb.f
 	clock := f.srv.clock
 	timeout := f.spec.Timeout
@@ -187,7 +188,7 @@ func (sb *sandbox) run(ctx context.Context, reqID string, payload []byte, res *R
 	h.Set("Lambda-Runtime-Invoked-Function-Arn", f.spec.ARN)
 	h.Set("Lambda-Runtime-Trace-Id", traceID(now))
 	h.Set("Content-Type", "application/json")
-	inv := &invocation{id: reqID, payload: payload, header: h, done: make(chan struct{})}
+	inv := &invocation{id: reqID, payload: payload, header: h, done: make(chan struct{}), crash: crash}
 
 	sb.mu.Lock()
 	sb.current = inv
@@ -295,7 +296,7 @@ func (sb *sandbox) invocationFor(w http.ResponseWriter, r *http.Request) *invoca
 
 func (sb *sandbox) handleResponse(w http.ResponseWriter, r *http.Request) {
 	inv := sb.invocationFor(w, r)
-	if inv == nil {
+	if inv == nil || sb.crashed(inv) {
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxPayload+1))
@@ -342,12 +343,23 @@ func errorBody(r *http.Request) *FunctionError {
 
 func (sb *sandbox) handleError(w http.ResponseWriter, r *http.Request) {
 	inv := sb.invocationFor(w, r)
-	if inv == nil {
+	if inv == nil || sb.crashed(inv) {
 		return
 	}
 	inv.finish(nil, errorBody(r))
 	w.WriteHeader(http.StatusAccepted)
 	_, _ = w.Write([]byte(`{"status":"OK"}`))
+}
+
+// crashed kills the process of an invocation that Function.Crash marked,
+// before its answer is taken: run then sees the process exit
+// (Runtime.ExitError).
+func (sb *sandbox) crashed(inv *invocation) bool {
+	if inv.crash == nil || !inv.crash() {
+		return false
+	}
+	killProcess(sb.cmd)
+	return true
 }
 
 func (sb *sandbox) handleInitError(w http.ResponseWriter, r *http.Request) {

@@ -5,12 +5,17 @@
 // Lambda task, Choice), so a wait should end close to when the work is
 // expected to be done, and back off while it is not:
 //
-//   - The first wait of a phase comes from what is known: the service's own
+//   - A wait aims at the expected end when one is known: the service's own
 //     estimate (Redshift Serverless's estimatedSecondsToCompletion), else
 //     what is left of the expected duration (the target's last snapshot,
-//     measured and tagged by the poll step), else a default by service.
-//   - Later waits grow by Factor from the previous one, within [Min, Max],
-//     and while the expected end is ahead they stop at most Slack past it.
+//     measured and tagged by the poll step). Such a wait may be long (up to
+//     MaxKnown): one Wait state costs the same transitions however long.
+//   - Past the expected end, the polls come in small steps: a fortieth of
+//     the expected duration, at least Min, growing with the overrun (half
+//     of it), at most Max, so a snapshot is noticed within a few percent
+//     of its duration.
+//   - With nothing known, the first wait is a default by service and later
+//     waits grow by Factor from the previous one, within [Min, Max].
 //
 // Wait is pure: the same Input always gives the same wait.
 package polling
@@ -27,6 +32,9 @@ const (
 	Min    = 10 * time.Second
 	Max    = 300 * time.Second
 	Factor = 1.5
+	// MaxKnown bounds a wait aimed at a known end: the target execution's
+	// default timeout (12 h).
+	MaxKnown = 12 * time.Hour
 )
 
 // defaultFirst is the first wait of a phase when nothing is known about the
@@ -67,34 +75,47 @@ type Input struct {
 	Remaining time.Duration
 }
 
-// Slack is how far past the expected end a wait may reach: a tenth of the
-// expected duration, at least Min.
-func Slack(expected time.Duration) time.Duration {
-	return max(Min, expected/10)
+// Step is the wait between polls once the expected end has passed: a
+// fortieth of the expected duration, or the overrun so far when that is
+// more (the steps double), within [Min, Max].
+func Step(expected, overrun time.Duration) time.Duration {
+	return min(max(expected/40, overrun, Min), Max)
 }
 
-// Wait returns the time to wait before the next poll, in [Min, Max].
+// Wait returns the time to wait before the next poll: in [Min, Max], or up
+// to MaxKnown when it aims at a known end.
 func Wait(in Input) time.Duration {
-	var w time.Duration
 	switch {
 	case in.Remaining > 0:
 		// The service knows best; poll just after it expects to finish.
-		w = in.Remaining + Min/2
-	case in.Polls == 0 && in.Expected > 0:
-		w = in.Expected - in.Elapsed
+		return min(in.Remaining+Min/2, MaxKnown)
+	case in.Expected > 0 && in.Expected > in.Elapsed:
+		// Poll at the expected end.
+		return min(max(in.Expected-in.Elapsed, Min), MaxKnown)
+	case in.Expected > 0:
+		return Step(in.Expected, in.Elapsed-in.Expected)
 	case in.Polls == 0:
-		w = DefaultFirst(in.Service)
-	default:
-		last := in.Last
-		if last <= 0 {
-			last = Min
-		}
-		w = time.Duration(math.Round(float64(last) * Factor))
-		if left := in.Expected - in.Elapsed; in.Expected > 0 && left > 0 {
-			w = min(w, left+Slack(in.Expected))
-		}
+		return DefaultFirst(in.Service)
 	}
-	return min(max(w, Min), Max)
+	last := in.Last
+	if last <= 0 {
+		last = Min
+	}
+	return min(max(time.Duration(math.Round(float64(last)*Factor)), Min), Max)
+}
+
+// Estimate is the duration to record for the next run's first wait, from a
+// phase that ended at the poll made elapsed after it started, waited
+// before that poll. Polls after the first bracket the end between the
+// previous poll and this one: record the middle (the next run polls there,
+// then in Steps). Done at the first poll, it may have ended long before:
+// record a Step less, so the next run probes earlier. Over successive runs
+// the estimate settles within a Step of the true duration.
+func Estimate(elapsed, waited time.Duration, polls int) time.Duration {
+	if polls > 1 && waited > 0 && elapsed-waited > 0 {
+		return elapsed - waited/2
+	}
+	return max(elapsed-Step(elapsed, 0), time.Second)
 }
 
 // Seconds returns Wait in whole seconds, rounded up, as the state machine's

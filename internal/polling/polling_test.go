@@ -19,18 +19,21 @@ func TestWait(t *testing.T) {
 		{"first, unknown service", Input{Service: "rds"}, 90 * s},
 		{"first, last duration known", Input{Service: "memorydb", Expected: 200 * s}, 200 * s},
 		{"first, expected minus elapsed", Input{Service: "memorydb", Expected: 200 * s, Elapsed: 50 * s}, 150 * s},
-		{"first, expected already passed", Input{Service: "memorydb", Expected: 20 * s, Elapsed: 50 * s}, Min},
+		{"first, expected already passed", Input{Service: "memorydb", Expected: 20 * s, Elapsed: 50 * s}, 30 * s},
 		{"first, expected short", Input{Service: "memorydb", Expected: 3 * s}, Min},
-		{"first, expected long", Input{Service: "memorydb", Expected: time.Hour}, Max},
+		{"first, expected long: one wait", Input{Service: "memorydb", Expected: time.Hour}, time.Hour},
+		{"first, expected beyond MaxKnown", Input{Service: "memorydb", Expected: 20 * time.Hour}, MaxKnown},
 		{"redshift estimate", Input{Service: "redshift-serverless", Remaining: 40 * s}, 45 * s},
 		{"redshift estimate wins over expected", Input{Service: "redshift-serverless", Polls: 3, Last: 200 * s, Expected: time.Hour, Remaining: 20 * s}, 25 * s},
-		{"redshift estimate long", Input{Service: "redshift-serverless", Remaining: time.Hour}, Max},
+		{"redshift estimate long: one wait", Input{Service: "redshift-serverless", Remaining: time.Hour}, time.Hour + 5*s},
 		{"backoff", Input{Service: "elasticache", Polls: 1, Last: 20 * s}, 30 * s},
 		{"backoff from nothing", Input{Service: "elasticache", Polls: 1}, 15 * s},
 		{"backoff capped", Input{Service: "elasticache", Polls: 9, Last: 250 * s}, Max},
-		{"backoff stops near expected end", Input{Service: "elasticache", Polls: 1, Last: 100 * s, Expected: 120 * s, Elapsed: 100 * s}, 32 * s},
-		{"backoff past expected end grows", Input{Service: "elasticache", Polls: 2, Last: 40 * s, Expected: 120 * s, Elapsed: 130 * s}, 60 * s},
-		{"slack is a tenth of long durations", Input{Service: "elasticache", Polls: 1, Last: 280 * s, Expected: 1000 * s, Elapsed: 900 * s}, 200 * s},
+		{"before the expected end: wait for it", Input{Service: "elasticache", Polls: 1, Last: 100 * s, Expected: 120 * s, Elapsed: 100 * s}, 20 * s},
+		{"past the expected end: a fortieth", Input{Service: "elasticache", Polls: 1, Last: 3600 * s, Expected: 3600 * s, Elapsed: 3601 * s}, 90 * s},
+		{"past the expected end: at least Min", Input{Service: "elasticache", Polls: 2, Last: 40 * s, Expected: 120 * s, Elapsed: 125 * s}, Min},
+		{"far past the expected end: the overrun", Input{Service: "elasticache", Polls: 3, Last: 90 * s, Expected: 3600 * s, Elapsed: 3720 * s}, 120 * s},
+		{"far past the expected end: at most Max", Input{Service: "elasticache", Polls: 5, Last: 150 * s, Expected: 3600 * s, Elapsed: 7200 * s}, Max},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -66,5 +69,52 @@ func TestWaitBounded(t *testing.T) {
 func TestSeconds(t *testing.T) {
 	if got := Seconds(Input{Service: "elasticache", Polls: 1, Last: 7 * time.Second}); got != 11 {
 		t.Errorf("Seconds = %d, want 11 (10.5 s rounded up)", got)
+	}
+}
+
+func TestEstimate(t *testing.T) {
+	s := time.Second
+	tests := []struct {
+		name          string
+		elapsed, wait time.Duration
+		polls         int
+		want          time.Duration
+	}{
+		{"bracketed: the middle", 3700 * s, 90 * s, 3, 3655 * s},
+		{"first poll done: a step earlier", 3600 * s, 3600 * s, 1, 3510 * s},
+		{"first poll done, short: Min earlier", 61 * s, 61 * s, 1, 51 * s},
+		{"never below a second", 5 * s, 5 * s, 1, s},
+	}
+	for _, tt := range tests {
+		if got := Estimate(tt.elapsed, tt.wait, tt.polls); got != tt.want {
+			t.Errorf("%s: Estimate(%v, %v, %d) = %v, want %v", tt.name, tt.elapsed, tt.wait, tt.polls, got, tt.want)
+		}
+	}
+}
+
+// TestConverges runs the estimate and the waits over successive runs of a
+// snapshot of a fixed duration: from the third run on, each run is noticed
+// within max(30 s, 5 %) and polls at most three times.
+func TestConverges(t *testing.T) {
+	for _, actual := range []time.Duration{time.Minute, 10 * time.Minute, time.Hour, 6 * time.Hour} {
+		expected := time.Duration(0)
+		for run := range 5 {
+			elapsed, last, polls := time.Duration(0), time.Duration(0), 0
+			for {
+				w := Wait(Input{Service: "elasticache", Polls: polls, Last: last, Elapsed: elapsed, Expected: expected})
+				elapsed += w
+				last = w
+				polls++
+				if elapsed >= actual {
+					break
+				}
+			}
+			late := elapsed - actual
+			t.Logf("%v, run %d: %d polls, noticed %v late", actual, run, polls, late)
+			if run > 1 && (late > max(30*time.Second, actual/20) || polls > 3) {
+				t.Errorf("%v, run %d: %d polls, noticed %v late", actual, run, polls, late)
+			}
+			expected = Estimate(elapsed, last, polls)
+		}
 	}
 }

@@ -58,6 +58,13 @@ type engine struct {
 	timers      map[int64]time.Time
 	execs       map[string]*Execution
 	script      string
+
+	// payloadLimit and historyLimit fail an execution whose state input or
+	// output exceeds that many bytes, or whose history exceeds that many
+	// events, as Step Functions does (0: not enforced). Set before the
+	// first execution starts.
+	payloadLimit int
+	historyLimit int
 }
 
 // engineMsg is any message from engine.mjs.
@@ -77,6 +84,8 @@ type engineMsg struct {
 	Error     string          `json:"error"`
 	Cause     string          `json:"cause"`
 	OK        bool            `json:"ok"`
+	InBytes   int             `json:"inBytes"`
+	OutBytes  int             `json:"outBytes"`
 	Output    json.RawMessage `json:"output"`
 	Status    string          `json:"status"`
 	Machines  map[string]struct {
@@ -105,6 +114,14 @@ type Execution struct {
 	IndexTransitions map[int]int
 	// Events is the execution's event log, with simulated times.
 	Events []Event
+	// HistoryEvents estimates the events of the execution's history in
+	// Step Functions (limit: 25,000), modelled from the engine's events
+	// (historyWeight).
+	HistoryEvents int
+	// MaxPayloadBytes is the largest state input or output of the
+	// execution (limit: 256 KiB), in MaxPayloadState.
+	MaxPayloadBytes int
+	MaxPayloadState string
 
 	done   chan struct{}
 	onDone []func(*Execution) // on the loop goroutine
@@ -373,6 +390,11 @@ func (e *engine) handle(m *engineMsg) {
 					x.IndexTransitions[*m.Index]++
 				}
 			}
+			x.HistoryEvents += historyWeight(m.Type, m.StateType)
+			if b := max(m.InBytes, m.OutBytes); b > x.MaxPayloadBytes {
+				x.MaxPayloadBytes, x.MaxPayloadState = b, m.State
+			}
+			e.enforceLimits(x, m)
 		}
 		e.onMsg(m)
 	case "task":
@@ -559,4 +581,67 @@ func engineModule(root string) (string, error) {
 		return "", fmt.Errorf("aws-local-stepfunctions is not installed (%s): run `npm ci`", p)
 	}
 	return p, nil
+}
+
+// Step Functions quotas ("Step Functions service quotas", Developer Guide):
+// a state's input or output is at most 256 KiB of UTF-8 JSON, and an
+// execution's history at most 25,000 events.
+const (
+	PayloadLimit = 256 * 1024
+	HistoryLimit = 25000
+)
+
+// historyWeight is how many Step Functions history events one engine event
+// stands for. The engine logs a state's entry and exit; Step Functions also
+// logs a Task's TaskScheduled, TaskStarted and TaskSucceeded (or
+// TaskFailed), and a Map's MapStateStarted and MapStateSucceeded. A
+// .sync task's TaskSubmitted is not counted (one event per child, in the
+// parent).
+func historyWeight(typ, stateType string) int {
+	switch typ {
+	case "StateEntered":
+		switch stateType {
+		case "Task":
+			return 3 // TaskStateEntered, TaskScheduled, TaskStarted
+		case "Map", "Parallel":
+			return 2 // …StateEntered, …StateStarted
+		}
+		return 1
+	case "StateExited":
+		switch stateType {
+		case "Task", "Map", "Parallel":
+			return 2 // TaskSucceeded / MapStateSucceeded, …StateExited
+		}
+		return 1
+	case "StateRetried":
+		return 2 // TaskScheduled, TaskStarted of the next attempt
+	case "StateFailed", "StateCaught", "MapIterationStarted", "MapIterationSucceeded", "MapIterationFailed",
+		"ParallelBranchStarted", "ParallelBranchSucceeded", "ParallelBranchFailed",
+		"ExecutionStarted", "ExecutionSucceeded", "ExecutionFailed", "ExecutionAborted", "ExecutionTimedOut", "ExecutionTerminated":
+		return 1
+	}
+	return 1
+}
+
+// enforceLimits fails x (and stops it on the engine) when the event took it
+// past a quota: States.DataLimitExceeded for a payload, as Step Functions
+// fails the execution; States.Runtime for the history.
+func (e *engine) enforceLimits(x *Execution, m *engineMsg) {
+	if x.Status != "RUNNING" {
+		return
+	}
+	errName, cause := "", ""
+	switch {
+	case e.payloadLimit > 0 && max(m.InBytes, m.OutBytes) > e.payloadLimit:
+		errName = "States.DataLimitExceeded"
+		cause = fmt.Sprintf("The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit (%d bytes: %d)",
+			m.State, e.payloadLimit, max(m.InBytes, m.OutBytes))
+	case e.historyLimit > 0 && x.HistoryEvents > e.historyLimit:
+		errName = "States.Runtime"
+		cause = fmt.Sprintf("The execution reached the maximum number of history events (%d)", e.historyLimit)
+	default:
+		return
+	}
+	e.send(map[string]any{"op": "abort", "exec": x.ARN})
+	e.finish(x, "FAILED", nil, errName, cause)
 }

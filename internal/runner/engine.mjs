@@ -11,7 +11,7 @@
 //   node -> Go  {"op":"ready","machines":{name:{tasks}}}   after init
 //               {"op":"task","call","exec","state","resource","input"}
 //               {"op":"timer","id","ms"}  {"op":"clear","id"}
-//               {"op":"event","exec","type","state","stateType","index","error","cause"}
+//               {"op":"event","exec","type","state","stateType","index","error","cause","inBytes","outBytes"}
 //               {"op":"done","exec","ok","output"|"error","cause","status"}
 //               {"op":"ack","seq"}   once a message's effects have settled
 //               {"op":"fatal","error"}
@@ -129,6 +129,15 @@ function describeError(err) {
   return { error: e?.name ?? 'States.Runtime', cause: String(e?.message ?? e ?? ''), status: 'FAILED' };
 }
 
+function jsonBytes(v) {
+  if (v === undefined) return 0;
+  try {
+    return Buffer.byteLength(JSON.stringify(v) ?? '', 'utf8');
+  } catch {
+    return 0;
+  }
+}
+
 function causeText(c) {
   if (c === undefined || c === null) return undefined;
   if (typeof c === 'string') return c;
@@ -162,6 +171,10 @@ function start(msg) {
         index: ev.index,
         error: ev.Error,
         cause: causeText(ev.Cause),
+        // The sizes of the state's input and output as Step Functions
+        // measures them against its 256 KiB limit (UTF-8 JSON).
+        inBytes: jsonBytes(ev.state?.input),
+        outBytes: jsonBytes(ev.state?.output),
       });
     }
   })().catch(() => {});

@@ -30,6 +30,15 @@ type Report struct {
 	ColdStarts       int             `json:"coldStarts"`
 	APICalls         int             `json:"apiCalls"` // by the run's functions and integrations
 	MutatingAPICalls int             `json:"mutatingApiCalls"`
+	// HistoryEvents is the run execution's history (modelled, see
+	// historyWeight); MaxHistoryEvents the largest of the run's and its
+	// targets' (Step Functions' limit: HistoryLimit per execution).
+	HistoryEvents    int `json:"historyEvents"`
+	MaxHistoryEvents int `json:"maxHistoryEvents"`
+	// MaxPayloadBytes is the largest state input or output of the run or a
+	// target (limit: PayloadLimit), in state MaxPayloadState.
+	MaxPayloadBytes int    `json:"maxPayloadBytes"`
+	MaxPayloadState string `json:"maxPayloadState,omitempty"`
 	// Plan is the plan step's output; Summary the summary step's.
 	Plan    *events.PlanOutput `json:"plan,omitempty"`
 	Summary *events.RunSummary `json:"summary,omitempty"`
@@ -81,6 +90,9 @@ type TargetReport struct {
 	NoticedAt   time.Time     `json:"noticedAt,omitzero"`
 	NoticeDelay time.Duration `json:"noticeDelay"`
 	Polls       int           `json:"polls"`
+	// HistoryEvents and MaxPayloadBytes are the target execution's.
+	HistoryEvents   int `json:"historyEvents"`
+	MaxPayloadBytes int `json:"maxPayloadBytes"`
 	// State is the final TargetState (the last one returned on failure).
 	State *events.TargetState `json:"state,omitempty"`
 }
@@ -104,11 +116,17 @@ func (r *Runner) Report(x *Execution) *Report {
 	rep := &Report{
 		Execution: root.ARN, Status: root.Status, Error: root.Error, Cause: root.Cause, Output: root.Output,
 		Start: root.Start, Stop: root.Stop, SimDuration: root.Stop.Sub(root.Start), Transitions: root.Transitions,
+		HistoryEvents: root.HistoryEvents, MaxHistoryEvents: root.HistoryEvents,
+		MaxPayloadBytes: root.MaxPayloadBytes, MaxPayloadState: root.MaxPayloadState,
 	}
 	mine := map[string]bool{root.ARN: true}
 	for _, c := range children {
 		mine[c.ARN] = true
 		rep.Transitions += c.Transitions
+		rep.MaxHistoryEvents = max(rep.MaxHistoryEvents, c.HistoryEvents)
+		if c.MaxPayloadBytes > rep.MaxPayloadBytes {
+			rep.MaxPayloadBytes, rep.MaxPayloadState = c.MaxPayloadBytes, c.MaxPayloadState
+		}
 	}
 
 	// Invocations and the calls they made.
@@ -179,7 +197,8 @@ func (r *Runner) Report(x *Execution) *Report {
 		it := children2[c.ARN]
 		tr := TargetReport{Execution: c.ARN, Status: c.Status, Error: c.Error, Cause: c.Cause,
 			Start: c.Start, Stop: c.Stop, SimDuration: c.Stop.Sub(c.Start), Transitions: c.Transitions,
-			CallsByAction: map[string]int{}, NoticeDelay: -1}
+			CallsByAction: map[string]int{}, NoticeDelay: -1,
+			HistoryEvents: c.HistoryEvents, MaxPayloadBytes: c.MaxPayloadBytes}
 		if it != nil {
 			tr.Target = it.Target
 			tr.Snapshot = it.SnapshotName

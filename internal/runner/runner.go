@@ -65,9 +65,20 @@ type Options struct {
 	StandIn bool
 	// MaxSandboxes caps each function's concurrent sandboxes (default 10).
 	MaxSandboxes int
+	// PayloadLimit and HistoryLimit fail an execution whose state input or
+	// output is larger (bytes) or whose history is longer (events), as Step
+	// Functions does; 0: its quotas (PayloadLimit, HistoryLimit), negative:
+	// not enforced.
+	PayloadLimit, HistoryLimit int
 	// Progress, when set, is told about every state a target's execution
 	// enters and how it ends. It runs on the scheduler: keep it quick.
 	Progress func(Progress)
+	// Crash, when set, injects handler crashes (fault tests): it is asked
+	// for every invocation of a handler (plan, create, …), n counting that
+	// handler's invocations from 1, with its payload; true kills its process
+	// as it answers, after its AWS calls (lambdart.Function.Crash):
+	// Runtime.ExitError.
+	Crash func(handler string, n int, payload json.RawMessage) bool
 }
 
 // Progress is one step of one target.
@@ -107,6 +118,8 @@ type Runner struct {
 	runMachine    string
 	targetMachine string
 	machineByARN  map[string]string
+
+	bootstraps map[string]string // handler → executable
 
 	mu           sync.Mutex
 	invocations  []*Invocation
@@ -237,6 +250,10 @@ func New(ctx context.Context, opts Options) (*Runner, error) {
 	if err != nil {
 		return nil, err
 	}
+	_ = r.eng.call(func() {
+		r.eng.payloadLimit = limit(opts.PayloadLimit, PayloadLimit)
+		r.eng.historyLimit = limit(opts.HistoryLimit, HistoryLimit)
+	})
 	ok = true
 	return r, nil
 }
@@ -430,10 +447,12 @@ func (r *Runner) startFunctions(ctx context.Context) error {
 		return err
 	}
 	r.Handlers = map[string]string{}
+	r.bootstraps = map[string]string{}
 	r.lambda = lambdart.New(lambdart.Options{Region: Region, Clock: r.aws.Clock()})
 	for _, f := range fns {
 		src := srcs[f.Handler]
 		r.Handlers[f.Handler] = src.Origin
+		r.bootstraps[f.Handler] = src.Path
 		env := map[string]string{}
 		for k, v := range f.Env {
 			env[k] = v
@@ -444,8 +463,14 @@ func (r *Runner) startFunctions(ctx context.Context) error {
 		env["AWS_SECRET_ACCESS_KEY"] = "local"
 		env["AWS_SESSION_TOKEN"] = "local"
 		logicalID := f.LogicalID
+		var crash func(int, []byte) bool
+		if r.opts.Crash != nil {
+			handler := f.Handler
+			crash = func(n int, payload []byte) bool { return r.opts.Crash(handler, n, payload) }
+		}
 		if err := r.lambda.Register(lambdart.Function{
-			Name: f.Name, ARN: f.ARN, Bootstrap: src.Path, Handler: "bootstrap",
+			Crash: crash,
+			Name:  f.Name, ARN: f.ARN, Bootstrap: src.Path, Handler: "bootstrap",
 			Env: env, Timeout: f.Timeout, MemoryMB: f.MemoryMB, MaxConcurrency: r.opts.MaxSandboxes,
 			Log: &prefixWriter{w: r.opts.Log, prefix: "[" + f.Handler + "] "},
 			SandboxEnv: func(i int) map[string]string {
@@ -883,4 +908,15 @@ func defaultTaskTimeouts(def any) {
 			}
 		}
 	}
+}
+
+// limit is an Options limit: 0 the default, negative none.
+func limit(v, def int) int {
+	switch {
+	case v == 0:
+		return def
+	case v < 0:
+		return 0
+	}
+	return v
 }

@@ -205,8 +205,9 @@ func (s *Steps) lastDuration(ctx context.Context, a snapshot.Adapter, it events.
 // for an export the snapshot being exported, until it no longer shows
 // exporting or copying. Not finished: Done false, Polls+1 and the next
 // WaitSeconds. Finished: Done true and DoneAt; at the end of the snapshot
-// phase the snapshot is tagged with its measured duration
-// (snapflow:duration-seconds, best effort) for the next run's first wait.
+// phase the snapshot is tagged with its estimated duration
+// (snapflow:duration-seconds, polling.Estimate, best effort) for the next
+// run's first wait.
 // On a dry run there is nothing to watch: Done.
 //
 // Errors: InvalidInput, NotFound (the snapshot is gone), SnapshotFailed (the
@@ -222,6 +223,7 @@ func (s *Steps) Poll(ctx context.Context, st events.TargetState) (events.TargetS
 		st.Done, st.WaitSeconds = true, 0
 		return st, nil
 	}
+	waited := time.Duration(st.WaitSeconds) * time.Second
 	var watched *events.SnapshotRef
 	var startedAt time.Time
 	switch st.Phase {
@@ -300,7 +302,7 @@ func (s *Steps) Poll(ctx context.Context, st events.TargetState) (events.TargetS
 		watched.DoneAt = &now
 	}
 	if st.Phase == events.PhaseSnapshot && !st.Resumed {
-		s.tagDuration(ctx, a, it, watched, now.Sub(watched.StartedAt))
+		s.tagDuration(ctx, a, it, watched, polling.Estimate(now.Sub(watched.StartedAt), waited, st.Polls))
 	}
 	s.log().InfoContext(ctx, "done", "phase", st.Phase, "status", sn.RawStatus, "polls", st.Polls,
 		"seconds", int(now.Sub(startedAt)/time.Second))
