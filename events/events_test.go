@@ -19,6 +19,7 @@ func TestRoundTrip(t *testing.T) {
 		{"plan-input.json", &PlanInput{}},
 		{"work-item.json", &WorkItem{}},
 		{"plan-output.json", &PlanOutput{}},
+		{"target-input.json", &TargetInput{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {

@@ -13,7 +13,8 @@ type SummaryInput struct {
 }
 
 // PlanResults is a PlanOutput with one TargetResult per item, in the
-// order of Items.
+// order of Items (a Map state's results keep the order of its items): a
+// result names no target, the item at its index does.
 type PlanResults struct {
 	PlanOutput
 	Results []TargetResult `json:"results"`

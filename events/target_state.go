@@ -89,27 +89,38 @@ type PrunedSnapshot struct {
 	DryRun bool   `json:"dryRun,omitempty"`
 }
 
-// TargetResult is one target's outcome, as the run summary receives it from
-// the fan-out: the final TargetState on success, or the error on failure.
+// TargetResult is one target's outcome. The fan-out returns it compact, to
+// keep a run of thousands of targets within Step Functions' 256 KiB state:
+// {"status":"succeeded"} or {"status":"failed","error":<the Run target
+// state's error>} (States.TaskFailed when the child execution failed; its
+// own error and cause stay in the child execution's history and logs). The
+// summary adds Target from the plan's item at the same index. State and
+// Cause are filled only when a caller has them (older runs, tests).
 type TargetResult struct {
 	Status string       `json:"status"` // succeeded or failed
 	State  *TargetState `json:"state,omitempty"`
 	Target *Target      `json:"target,omitempty"`
-	Error  string       `json:"error,omitempty"` // the error name, e.g. Snapflow.SnapshotFailed
+	Error  string       `json:"error,omitempty"` // the error name, e.g. States.TaskFailed, Snapflow.SnapshotFailed
 	Cause  string       `json:"cause,omitempty"`
 }
 
 // RunSummary is what the summary step returns, puts on EventBridge and,
 // when anything failed, publishes to SNS.
 type RunSummary struct {
-	Policy      string         `json:"policy"`
-	Slot        time.Time      `json:"slot"`
-	ExecutionID string         `json:"executionId"`
-	DryRun      bool           `json:"dryRun"`
-	Targets     int            `json:"targets"`
-	Succeeded   int            `json:"succeeded"`
-	Failed      int            `json:"failed"`
-	Results     []TargetResult `json:"results"`
+	Policy      string    `json:"policy"`
+	Slot        time.Time `json:"slot"`
+	ExecutionID string    `json:"executionId"`
+	DryRun      bool      `json:"dryRun"`
+	Targets     int       `json:"targets"`
+	Succeeded   int       `json:"succeeded"`
+	Failed      int       `json:"failed"`
+	// Results lists the failed targets (target and error), in plan
+	// order, at most the first 100; Unlisted counts the failed targets
+	// left out. Succeeded targets are counted, not listed: the summary is
+	// the run's last state and the run event's detail, both limited to
+	// 256 KiB.
+	Results  []TargetResult `json:"results"`
+	Unlisted int            `json:"unlisted,omitempty"`
 	// Subject and Message are the alert's text when Failed > 0.
 	Subject string `json:"subject,omitempty"`
 	Message string `json:"message,omitempty"`

@@ -1,4 +1,4 @@
-// Command create is snapflow's create Lambda handler: steps.Steps.Create behind
+// Command create is snapflow's create Lambda handler: steps.Steps.Start (which builds the work item, then Create) behind
 // steps.Handler. Configuration: SNAPFLOW_* environment variables (see
 // internal/steps) and the AWS SDK's own (AWS_REGION, AWS_ENDPOINT_URL, …).
 package main
@@ -19,5 +19,5 @@ func main() {
 	if err != nil {
 		steps.Fatal(name, err)
 	}
-	lambda.Start(steps.Handler(s, s.Create))
+	lambda.Start(steps.Handler(s, s.Start))
 }

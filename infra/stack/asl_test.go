@@ -136,7 +136,7 @@ func TestRunDefinition(t *testing.T) {
 
 	m := st["Snapshot targets"]
 	if m["Type"] != "Map" || m["ItemsPath"] != "$.items" || m["MaxConcurrency"] != 40.0 || m["ResultPath"] != "$.results" ||
-		fmt.Sprint(m["ItemSelector"]) != "map[item.$:$$.Map.Item.Value]" || m["Next"] != "Summarize" {
+		fmt.Sprint(m["ItemSelector"]) != "map[policy.$:$.spec slot.$:$.slot target.$:$$.Map.Item.Value]" || m["Next"] != "Summarize" {
 		t.Errorf("Map = %v", m)
 	}
 	proc := m["ItemProcessor"].(map[string]any)
@@ -148,14 +148,27 @@ func TestRunDefinition(t *testing.T) {
 	params := run["Parameters"].(map[string]any)
 	if run["Resource"] != "arn:${AWS::Partition}:states:::states:startExecution.sync:2" ||
 		params["StateMachineArn"] != "${WorkflowTarget2400A30A}" ||
-		fmt.Sprint(params["Input"]) != "map[AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$:$$.Execution.Id item.$:$.item]" ||
-		fmt.Sprint(run["ResultSelector"]) != "map[state.$:$.Output status:succeeded]" || run["End"] != true {
+		fmt.Sprint(params["Input"]) != "map[AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$:$$.Execution.Id policy.$:$.policy slot.$:$.slot target.$:$.target]" ||
+		fmt.Sprint(run["ResultSelector"]) != "map[status:succeeded]" || run["End"] != true {
 		t.Errorf("Run target = %v", run)
 	}
+	// A failed child (States.TaskFailed) first, so its own error name is
+	// read from the cause; anything else as it is.
 	catch := run["Catch"].([]any)
-	c := catch[0].(map[string]any)
-	if len(catch) != 1 || fmt.Sprint(c["ErrorEquals"]) != "[States.ALL]" || c["ResultPath"] != "$.error" || c["Next"] != "Mark target failed" {
+	c0, c1 := catch[0].(map[string]any), catch[len(catch)-1].(map[string]any)
+	if len(catch) != 2 || fmt.Sprint(c0["ErrorEquals"]) != "[States.TaskFailed]" || c0["ResultPath"] != "$.error" || c0["Next"] != "Read the child's error" ||
+		fmt.Sprint(c1["ErrorEquals"]) != "[States.ALL]" || c1["ResultPath"] != "$.error" || c1["Next"] != "Mark target failed" {
 		t.Errorf("Run target Catch = %v", catch)
+	}
+	read := inner["Read the child's error"]
+	if read["Type"] != "Pass" || read["Next"] != "Mark target failed with the child's error" || read["ResultPath"] != "$.child" ||
+		fmt.Sprint(read["Parameters"]) != "map[execution.$:States.StringToJson($.error.Cause)]" {
+		t.Errorf("Read the child's error = %v", read)
+	}
+	markChild := inner["Mark target failed with the child's error"]
+	if markChild["Type"] != "Pass" || markChild["End"] != true ||
+		fmt.Sprint(markChild["Parameters"]) != "map[error.$:$.child.execution.Error status:failed]" {
+		t.Errorf("Mark target failed with the child's error = %v", markChild)
 	}
 	for _, r := range run["Retry"].([]any) {
 		for _, e := range r.(map[string]any)["ErrorEquals"].([]any) {
@@ -166,7 +179,7 @@ func TestRunDefinition(t *testing.T) {
 	}
 	mark := inner["Mark target failed"]
 	if mark["Type"] != "Pass" || mark["End"] != true ||
-		fmt.Sprint(mark["Parameters"]) != "map[cause.$:$.error.Cause error.$:$.error.Error status:failed target.$:$.item.target]" {
+		fmt.Sprint(mark["Parameters"]) != "map[error.$:$.error.Error status:failed]" {
 		t.Errorf("Mark target failed = %v", mark)
 	}
 

@@ -142,7 +142,7 @@ func newTargetMachine(c constructs.Construct, props *WorkflowProps) sfn.StateMac
 	return sfn.NewStateMachine(c, jsii.String("Target"), &sfn.StateMachineProps{
 		StateMachineName: jsii.String(props.StackName + "-target"),
 		StateMachineType: sfn.StateMachineType_STANDARD,
-		Comment:          jsii.String("snapflow: one target: create, poll, copy, export, verify, prune. Input {\"item\": WorkItem}."),
+		Comment:          jsii.String("snapflow: one target: create, poll, copy, export, verify, prune. Input {\"target\", \"policy\", \"slot\"} (events.TargetInput)."),
 		DefinitionBody:   sfn.DefinitionBody_FromChainable(create),
 		Timeout:          props.TargetTimeout,
 		TracingEnabled:   jsii.Bool(true),
@@ -160,7 +160,8 @@ func newRunMachine(c constructs.Construct, props *WorkflowProps, target sfn.Stat
 		"executionStartTime": sfn.JsonPath_StringAt(jsii.String("$$.Execution.StartTime")),
 	}))
 
-	// One child execution per target; its result becomes a TargetResult.
+	// One child execution per target; its result becomes a compact
+	// TargetResult, in the order of the items.
 	// CDK grants what .sync needs ("IAM policies for starting a new AWS Step
 	// Functions state machine execution", Step Functions Developer Guide):
 	// states:StartExecution on the child, states:DescribeExecution and
@@ -170,13 +171,17 @@ func newRunMachine(c constructs.Construct, props *WorkflowProps, target sfn.Stat
 	runTarget := awsstepfunctionstasks.NewStepFunctionsStartExecution(s, jsii.String("Run target"), &awsstepfunctionstasks.StepFunctionsStartExecutionProps{
 		StateMachine:       target,
 		IntegrationPattern: sfn.IntegrationPattern_RUN_JOB, // startExecution.sync:2: Output as JSON
+		// An events.TargetInput: the child's create builds the WorkItem.
 		Input: sfn.TaskInput_FromObject(&map[string]any{
-			"item": sfn.JsonPath_StringAt(jsii.String("$.item")),
+			"target": sfn.JsonPath_StringAt(jsii.String("$.target")),
+			"policy": sfn.JsonPath_StringAt(jsii.String("$.policy")),
+			"slot":   sfn.JsonPath_StringAt(jsii.String("$.slot")),
 		}),
 		AssociateWithParent: jsii.Bool(true),
+		// Compact: the Map holds one result per target in the run's state
+		// (256 KiB); the target's detail stays in the child's output.
 		ResultSelector: &map[string]any{
 			"status": "succeeded",
-			"state":  sfn.JsonPath_StringAt(jsii.String("$.Output")),
 		},
 	})
 	runTarget.AddRetry(&sfn.RetryProps{
@@ -189,12 +194,33 @@ func newRunMachine(c constructs.Construct, props *WorkflowProps, target sfn.Stat
 		JitterStrategy: sfn.JitterType_FULL,
 	})
 	markFailed := sfn.NewPass(s, jsii.String("Mark target failed"), &sfn.PassProps{
+		// No cause: for a failed child it is the JSON of its
+		// DescribeExecution (its input, error and cause), unbounded.
 		Parameters: &map[string]any{
 			"status": "failed",
-			"target": sfn.JsonPath_StringAt(jsii.String("$.item.target")),
 			"error":  sfn.JsonPath_StringAt(jsii.String("$.error.Error")),
-			"cause":  sfn.JsonPath_StringAt(jsii.String("$.error.Cause")),
 		},
+	})
+	// A failed child reaches the parent as States.TaskFailed whose cause is
+	// the child's DescribeExecution JSON; its own error name (e.g.
+	// Snapflow.SnapshotFailed) is read from there, so the summary and the
+	// alert name it. Two Pass states: StringToJson, then the field.
+	markChildFailed := sfn.NewPass(s, jsii.String("Mark target failed with the child's error"), &sfn.PassProps{
+		Parameters: &map[string]any{
+			"status": "failed",
+			"error":  sfn.JsonPath_StringAt(jsii.String("$.child.execution.Error")),
+		},
+	})
+	readChild := sfn.NewPass(s, jsii.String("Read the child's error"), &sfn.PassProps{
+		Parameters: &map[string]any{
+			"execution": sfn.JsonPath_StringToJson(sfn.JsonPath_StringAt(jsii.String("$.error.Cause"))),
+		},
+		ResultPath: jsii.String("$.child"),
+	})
+	readChild.Next(markChildFailed)
+	runTarget.AddCatch(readChild, &sfn.CatchProps{
+		Errors:     jsii.Strings("States.TaskFailed"),
+		ResultPath: jsii.String("$.error"),
 	})
 	runTarget.AddCatch(markFailed, &sfn.CatchProps{
 		Errors:     jsii.Strings("States.ALL"),
@@ -202,8 +228,14 @@ func newRunMachine(c constructs.Construct, props *WorkflowProps, target sfn.Stat
 	})
 
 	targets := sfn.NewMap(s, jsii.String("Snapshot targets"), &sfn.MapProps{
-		ItemsPath:      jsii.String("$.items"),
-		ItemSelector:   &map[string]any{"item": sfn.JsonPath_StringAt(jsii.String("$$.Map.Item.Value"))},
+		ItemsPath: jsii.String("$.items"),
+		// The plan's items are bare targets; the spec and slot are the
+		// plan's, once ("$" is the Map's input).
+		ItemSelector: &map[string]any{
+			"target": sfn.JsonPath_StringAt(jsii.String("$$.Map.Item.Value")),
+			"policy": sfn.JsonPath_StringAt(jsii.String("$.spec")),
+			"slot":   sfn.JsonPath_StringAt(jsii.String("$.slot")),
+		},
 		MaxConcurrency: jsii.Number(float64(props.MaxConcurrency)),
 		ResultPath:     jsii.String("$.results"),
 	})

@@ -235,7 +235,9 @@ func (f *flow) run(at time.Time) []events.TargetState {
 		if err != nil {
 			f.t.Fatalf("plan: %v", err)
 		}
-		items = append(items, plan.Items...)
+		for _, t := range plan.Items { // as each child's create builds them
+			items = append(items, steps.WorkItem(plan.Spec, t, plan.Slot, f.steps["create"].ExportBucket))
+		}
 	}
 	if len(items) != 5 {
 		f.t.Fatalf("plan: %d items %+v, want 5", len(items), items)

@@ -261,10 +261,17 @@ func TestSnapshotEndsFailed(t *testing.T) {
 	if rep.Summary == nil || rep.Summary.Failed != 1 || rep.Summary.Succeeded != 2 {
 		t.Fatalf("summary %+v", rep.Summary)
 	}
-	for _, res := range rep.Summary.Results {
-		if res.Target != nil && res.Target.ID == "ledger" && res.Error != "Snapflow.SnapshotFailed" {
-			t.Errorf("the summary names the error %q", res.Error)
-		}
+	// The summary lists the failed target with the child's own error name,
+	// read from the failed child's cause.
+	if len(rep.Summary.Results) != 1 || rep.Summary.Results[0].Target == nil || rep.Summary.Results[0].Target.ID != "ledger" ||
+		rep.Summary.Results[0].Error != "Snapflow.SnapshotFailed" {
+		t.Errorf("the summary lists %+v, want ledger with Snapflow.SnapshotFailed", rep.Summary.Results)
+	}
+	if !strings.Contains(rep.Alerts[0].Message, "Snapflow.SnapshotFailed") {
+		t.Errorf("the alert does not name the error: %q", rep.Alerts[0].Message)
+	}
+	if tr := target(rep, "ledger"); tr == nil || tr.Error != "Snapflow.SnapshotFailed" {
+		t.Errorf("the ledger execution: %+v, want Snapflow.SnapshotFailed", tr)
 	}
 	if len(rep.Alerts) != 1 || !strings.Contains(rep.Alerts[0].Message, "ledger") || rep.Alerts[0].Subject == "" {
 		t.Errorf("alerts %+v", rep.Alerts)

@@ -12,13 +12,13 @@ import (
 // with States.DataLimitExceeded, a history above it with States.Runtime.
 func TestLimitsEnforced(t *testing.T) {
 	t.Run("payload", func(t *testing.T) {
-		r := newRunner(t, func(o *Options) { o.PayloadLimit = 1500 })
+		r := newRunner(t, func(o *Options) { o.PayloadLimit = 500 })
 		rep := run(t, r, policy("limits", []events.Target{orders, carts}, nil))
 		if rep.Status != "FAILED" || rep.Error != "States.DataLimitExceeded" {
 			t.Fatalf("run: %s %s %s, want FAILED States.DataLimitExceeded", rep.Status, rep.Error, rep.Cause)
 		}
-		if rep.MaxPayloadBytes <= 1500 {
-			t.Errorf("MaxPayloadBytes %d, want > 1500", rep.MaxPayloadBytes)
+		if rep.MaxPayloadBytes <= 500 {
+			t.Errorf("MaxPayloadBytes %d, want > 500", rep.MaxPayloadBytes)
 		}
 	})
 	t.Run("history", func(t *testing.T) {

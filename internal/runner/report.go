@@ -204,7 +204,7 @@ func (r *Runner) Report(x *Execution) *Report {
 			tr.Snapshot = it.SnapshotName
 			if rep.Plan != nil {
 				for i, p := range rep.Plan.Items {
-					if p.Target == it.Target {
+					if p == it.Target {
 						tr.Transitions += root.IndexTransitions[i]
 					}
 				}

@@ -34,6 +34,7 @@ import (
 	"github.com/snapflow/snapflow/internal/localaws"
 	"github.com/snapflow/snapflow/internal/localaws/emu"
 	"github.com/snapflow/snapflow/internal/simclock"
+	"github.com/snapflow/snapflow/internal/steps"
 )
 
 // Options configure a Runner.
@@ -681,10 +682,14 @@ func (r *Runner) startChild(x *Execution, m *engineMsg) {
 		input = json.RawMessage("{}")
 	}
 	child := r.eng.startExecution(machine, p.Name, input, x)
-	var in struct {
-		Item *events.WorkItem `json:"item"`
+	var in steps.StartInput
+	if json.Unmarshal(input, &in) == nil && in.Item == nil && in.Policy.Name != "" {
+		// The plan's compact item: the work item as create builds it
+		// (the report needs the target and the snapshot name).
+		it := steps.WorkItem(in.Policy, in.Target, in.Slot, "")
+		in.Item = &it
 	}
-	if json.Unmarshal(input, &in) == nil && in.Item != nil {
+	if in.Item != nil {
 		r.mu.Lock()
 		r.children[child] = in.Item
 		r.mu.Unlock()

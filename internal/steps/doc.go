@@ -5,7 +5,7 @@
 //
 //	handler  input                       output              error classes (Snapflow.*)
 //	plan     events.PlanInput            events.PlanOutput   InvalidInput, Throttled, AccessDenied, Transient
-//	create   TargetState{item}           TargetState         InvalidInput, Unsupported, NotFound, TargetBusy, QuotaExceeded,
+//	create   events.TargetInput          TargetState         InvalidInput, Unsupported, NotFound, TargetBusy, QuotaExceeded,
 //	                                                         AlreadyExists, AccessDenied, SnapshotFailed, Throttled, Transient
 //	poll     TargetState                 TargetState         InvalidInput, NotFound, SnapshotFailed, ExportFailed,
 //	                                                         AccessDenied, Throttled, Transient

@@ -8,6 +8,7 @@ import (
 	"github.com/snapflow/snapflow/events"
 	"github.com/snapflow/snapflow/internal/localaws/emu"
 	"github.com/snapflow/snapflow/internal/snapshot"
+	"github.com/snapflow/snapflow/internal/steps"
 )
 
 // Policies the error tests start from.
@@ -45,7 +46,8 @@ func runErrorCases(t *testing.T, cases []errorCase) {
 // item plans a policy's only item at the current clock.
 func (f *fixture) item(doc string) events.WorkItem {
 	f.t.Helper()
-	return f.mustPlan(doc, f.aws.Clock().Now()).Items[0]
+	out := f.mustPlan(doc, f.aws.Clock().Now())
+	return steps.WorkItem(out.Spec, out.Items[0], out.Slot, f.steps.ExportBucket)
 }
 
 // snapshotted runs create and polls until the snapshot is available.

@@ -206,6 +206,16 @@ func (f *fixture) plan(policy string, executionStart time.Time) (events.PlanOutp
 	return invoke(f, steps.Handler(f.steps, f.steps.Plan), []byte(in))
 }
 
+// workItems builds the work items of a plan's targets, as create does from
+// each child's input.
+func (f *fixture) workItems(out events.PlanOutput) []events.WorkItem {
+	var items []events.WorkItem
+	for _, t := range out.Items {
+		items = append(items, steps.WorkItem(out.Spec, t, out.Slot, f.steps.ExportBucket))
+	}
+	return items
+}
+
 // mustPlan plans a policy that must be valid.
 func (f *fixture) mustPlan(policy string, executionStart time.Time) events.PlanOutput {
 	f.t.Helper()

@@ -102,10 +102,11 @@ func (s *Steps) Plan(ctx context.Context, raw json.RawMessage) (events.PlanOutpu
 	}
 	targets = dedupe(targets)
 
-	out := events.PlanOutput{Policy: p.Name, Slot: slot, DryRun: p.DryRun, Items: []events.WorkItem{}, Ignored: ignored}
-	for _, t := range targets {
-		out.Items = append(out.Items, s.item(p, t, slot))
-	}
+	// The targets go out compact and the policy once: each child builds
+	// its WorkItem (WorkItem, in create) from one target, spec and slot.
+	spec := p
+	spec.Targets, spec.Selector = nil, nil
+	out := events.PlanOutput{Policy: p.Name, Slot: slot, DryRun: p.DryRun, Spec: spec, Items: targets, Ignored: ignored}
 	out.Count = len(out.Items)
 	s.log().InfoContext(ctx, "planned", "targets", out.Count, "ignored", len(ignored), "dryRun", p.DryRun,
 		"executionId", in.ExecutionID)
@@ -161,8 +162,12 @@ func policyError(err error) error {
 	return errclass.Wrap(errclass.InvalidInput, err, "policy")
 }
 
-// item builds the work item of one target.
-func (s *Steps) item(p events.Policy, t events.Target, slot time.Time) events.WorkItem {
+// WorkItem builds the work item of one target of policy p (as plan
+// normalized it) for slot: the snapshot and copy names, the tags, and the
+// export with exportBucket as the bucket when the policy names none. Plan
+// resolves the targets; the create step builds each item from its
+// events.TargetInput with this.
+func WorkItem(p events.Policy, t events.Target, slot time.Time, exportBucket string) events.WorkItem {
 	tags := maps.Clone(p.Tags)
 	if tags == nil {
 		tags = map[string]string{}
@@ -187,7 +192,7 @@ func (s *Steps) item(p events.Policy, t events.Target, slot time.Time) events.Wo
 	if p.Export != nil {
 		e := *p.Export
 		if e.Bucket == "" {
-			e.Bucket = s.ExportBucket
+			e.Bucket = exportBucket
 		}
 		it.Export = &e
 		it.ExportPrefix = ExportPrefix(t.Service, e.Prefix)

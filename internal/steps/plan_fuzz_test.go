@@ -187,7 +187,11 @@ func checkPlanOutput(t *testing.T, raw json.RawMessage, out events.PlanOutput, c
 		t.Errorf("slot %v", out.Slot)
 	}
 	names := map[string]bool{}
-	for _, it := range out.Items {
+	if out.Spec.Name != p.Name || out.Spec.Targets != nil || out.Spec.Selector != nil {
+		t.Errorf("plan spec %+v", out.Spec)
+	}
+	for _, target := range out.Items {
+		it := steps.WorkItem(out.Spec, target, out.Slot, "")
 		if it.Policy != p.Name || !it.Slot.Equal(out.Slot) || it.SnapshotName == "" || it.Target.ID == "" {
 			t.Errorf("work item %+v", it)
 		}

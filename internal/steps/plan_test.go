@@ -33,7 +33,7 @@ func TestPlanSelectorAndTargets(t *testing.T) {
 	out := f.mustPlan(p, start.Add(5*time.Minute))
 	type key struct{ service, kind, id string }
 	var got []key
-	for _, it := range out.Items {
+	for _, it := range f.workItems(out) {
 		got = append(got, key{it.Target.Service, it.Target.Kind, it.Target.ID})
 	}
 	want := []key{
@@ -60,7 +60,7 @@ func TestPlanSelectorAndTargets(t *testing.T) {
 	if len(out.Ignored) != 5 {
 		t.Errorf("ignored %q, want the 5 member clusters", out.Ignored)
 	}
-	for _, it := range out.Items {
+	for _, it := range f.workItems(out) {
 		if it.SnapshotName != naming.SnapshotName(it.Target.Service, "nightly", it.Target.ID, start) {
 			t.Errorf("%s: snapshot name %s", it.Target.ID, it.SnapshotName)
 		}
@@ -95,7 +95,7 @@ func TestPlanSelectorServices(t *testing.T) {
 	f := newFixture(t)
 	p := `{"name": "weekly", "selector": {"services": ["redshift-serverless", "memorydb"], "tags": {"backup": ["weekly", "monthly"]}}}`
 	out := f.mustPlan(p, start)
-	if len(out.Items) != 1 || out.Items[0].Target.ID != "archive" {
+	if len(out.Items) != 1 || out.Items[0].ID != "archive" {
 		t.Fatalf("items %+v, want the archive namespace", out.Items)
 	}
 	// Nothing matched: an empty list, never null (the Map state needs one).
@@ -113,7 +113,7 @@ func TestPlanCopyAndExport(t *testing.T) {
 		`"copy": {"prefix": "bk", "kmsKeyId": "alias/backup"}, "export": {"bucket": "ec-exports", "prefix": "exports"}`)
 	out := f.mustPlan(p, start)
 	want := map[string]string{"orders": "exports/", "carts": "", "ledger": "exports/"}
-	for _, it := range out.Items {
+	for _, it := range f.workItems(out) {
 		if it.ExportPrefix != want[it.Target.ID] {
 			t.Errorf("%s: exportPrefix %q, want %q", it.Target.ID, it.ExportPrefix, want[it.Target.ID])
 		}
@@ -211,7 +211,8 @@ func TestPlanTaggingErrors(t *testing.T) {
 func TestPlanOutputContract(t *testing.T) {
 	f := newFixture(t)
 	out := f.mustPlan(policy("p", `[{"service": "memorydb", "id": "ledger"}]`, `"dryRun": true`), start)
-	if !out.DryRun || len(out.Items) != 1 || !out.Items[0].DryRun || out.Items[0].Target != (events.Target{Service: "memorydb", ID: "ledger"}) {
+	if !out.DryRun || len(out.Items) != 1 || !out.Spec.DryRun || out.Items[0] != (events.Target{Service: "memorydb", ID: "ledger"}) ||
+		out.Spec.Name != "p" || out.Spec.Targets != nil || out.Spec.Selector != nil || !f.workItems(out)[0].DryRun {
 		t.Fatalf("plan %+v", out)
 	}
 }

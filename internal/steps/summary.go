@@ -29,13 +29,19 @@ const (
 	maxMessage      = 64 << 10
 	maxCause        = 600
 	maxListedFailed = 50
+	// maxResults bounds RunSummary.Results (the failed targets): the
+	// summary is a state and the run event's detail, both at most 256 KiB.
+	maxResults = 100
 )
 
-// Summary sums up a run: counts, one result per target (for a failed one,
-// the error name and cause of the target's own failure, unwrapped from the
-// child execution's DescribeExecution output and the Lambda error payload
-// Step Functions put in the cause), the SNS subject and message when any
-// target failed, and one CloudWatch EMF line per target and one per run.
+// Summary sums up a run: counts, the failed targets (the first maxResults,
+// in plan order, with the error name: the fan-out's compact results carry
+// the failed child execution's own error name (read from its cause by the
+// workflow), whose cause stays in its history; a cause, when a
+// result has one, is unwrapped from DescribeExecution output and Lambda
+// error payloads), the SNS subject and message when any target failed, and
+// one CloudWatch EMF line per target (the RPO alarms' SnapshotsSucceeded by
+// Policy and Target) and one per run.
 // It calls no AWS API.
 //
 // Errors: none but Transient when the metrics cannot be written.
@@ -49,7 +55,10 @@ func (s *Steps) Summary(ctx context.Context, in events.SummaryInput) (events.Run
 		DryRun:      p.DryRun,
 		Results:     []events.TargetResult{},
 	}
+	// The fan-out's results are compact and in the order of the items: the
+	// item at the same index names the target.
 	n := max(len(p.Items), len(p.Results))
+	results := make([]events.TargetResult, 0, n)
 	for i := range n {
 		var r events.TargetResult
 		if i < len(p.Results) {
@@ -59,14 +68,15 @@ func (s *Steps) Summary(ctx context.Context, in events.SummaryInput) (events.Run
 		}
 		if r.Target == nil {
 			switch {
-			case r.State != nil && r.State.Item.Target.Service != "":
-				t := r.State.Item.Target
+			case i < len(p.Items) && p.Items[i].Service != "":
+				t := p.Items[i]
 				r.Target = &t
-			case i < len(p.Items):
-				t := p.Items[i].Target
+			case r.State != nil && r.State.Item.Target.Service != "": // a run started before the compact plan
+				t := r.State.Item.Target
 				r.Target = &t
 			}
 		}
+		r.State = nil // the detail stays in the child execution
 		if strings.EqualFold(r.Status, StatusSucceeded) && r.Error == "" {
 			r.Status = StatusSucceeded
 			sum.Succeeded++
@@ -78,16 +88,27 @@ func (s *Steps) Summary(ctx context.Context, in events.SummaryInput) (events.Run
 			}
 			sum.Failed++
 		}
+		results = append(results, r)
+	}
+	sum.Targets = len(results)
+	for _, r := range results {
+		if r.Status != StatusFailed {
+			continue
+		}
+		if len(sum.Results) == maxResults {
+			sum.Unlisted++
+			continue
+		}
 		sum.Results = append(sum.Results, r)
 	}
-	sum.Targets = len(sum.Results)
 	if sum.Failed > 0 {
 		sum.Subject = subject(sum)
 		sum.Message = message(sum)
 	}
 
+	// One EMF line per target (the RPO alarms' metric) and one per run.
 	at := s.now()
-	for _, r := range sum.Results {
+	for _, r := range results {
 		if r.Target == nil {
 			continue
 		}
@@ -186,6 +207,7 @@ var hints = map[string]string{
 	string(errclass.ExportFailed):   "The export failed or wrote bad objects: check the bucket's grants and the objects named above.",
 	string(errclass.Transient):      "An AWS or network error lasted through the retries: the next run usually succeeds.",
 	ErrNoResult:                     "The run lost this target's result: see the execution's history.",
+	"States.TaskFailed":             "The target's execution (<stack>-target) failed: its error and cause are in that execution's history and in the target log group (/aws/vendedlogs/states/<stack>-target); the run's history links to it.",
 	"States.Timeout":                "The target did not finish within its timeout: raise targetTimeoutMinutes or check why it was slow.",
 }
 

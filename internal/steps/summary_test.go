@@ -3,6 +3,7 @@ package steps_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -53,13 +54,14 @@ func TestSummary(t *testing.T) {
 	f := newFixture(t)
 	plan := f.mustPlan(policy("nightly", `[{"service": "elasticache", "id": "orders"}, {"service": "memorydb", "id": "ledger"},
 		{"service": "redshift-serverless", "id": "analytics"}, {"service": "elasticache", "id": "sessions", "kind": "cache-cluster"}]`, ""), start)
-	state := f.run(plan.Items[0]) // sessions: cache-cluster sorts first
+	// The fan-out's compact results, in the order of the items (sessions:
+	// cache-cluster sorts first); one carries a cause (as a caller with the
+	// child's DescribeExecution might pass it): it is unwrapped.
 	results := []events.TargetResult{
-		{Status: "succeeded", State: &state},
-		{Status: "failed", Target: &plan.Items[1].Target, Error: "States.TaskFailed",
+		{Status: "succeeded"},
+		{Status: "failed", Error: "States.TaskFailed",
 			Cause: childCause(t, "Snapflow.SnapshotFailed", "Snapflow.SnapshotFailed: snapshot sf-nightly-orders-202611200200 of elasticache orders is failed")},
-		{Status: "failed", Target: &plan.Items[2].Target, Error: "States.TaskFailed",
-			Cause: childCause(t, "Snapflow.AccessDenied", "Snapflow.AccessDenied: memorydb CreateSnapshot\nnot authorized")},
+		{Status: "failed", Error: "States.TaskFailed"},
 		// The fourth target's result went missing.
 	}
 	sum, ie := invoke(f, steps.Handler(f.steps, f.steps.Summary), summaryInput(t, plan, results))
@@ -67,19 +69,20 @@ func TestSummary(t *testing.T) {
 		t.Fatalf("%s: %s", ie.Type, ie.Message)
 	}
 	if sum.Targets != 4 || sum.Succeeded != 1 || sum.Failed != 3 || sum.Policy != "nightly" || !sum.Slot.Equal(start) ||
-		!strings.HasSuffix(sum.ExecutionID, ":r1") || len(sum.Results) != 4 {
+		!strings.HasSuffix(sum.ExecutionID, ":r1") || len(sum.Results) != 3 || sum.Unlisted != 0 {
 		t.Fatalf("summary %+v", sum)
 	}
-	wantErrors := []string{"", "Snapflow.SnapshotFailed", "Snapflow.AccessDenied", steps.ErrNoResult}
+	// Only the failed targets are listed, with the item's target.
+	wantErrors := []string{"Snapflow.SnapshotFailed", "States.TaskFailed", steps.ErrNoResult}
 	for i, r := range sum.Results {
-		if r.Error != wantErrors[i] {
-			t.Errorf("result %d error %q, want %q", i, r.Error, wantErrors[i])
+		if r.Status != "failed" || r.Error != wantErrors[i] || r.State != nil {
+			t.Errorf("result %d %+v, want error %q", i, r, wantErrors[i])
 		}
-		if r.Target == nil || *r.Target != plan.Items[i].Target {
-			t.Errorf("result %d target %+v, want %+v", i, r.Target, plan.Items[i].Target)
+		if r.Target == nil || *r.Target != plan.Items[i+1] {
+			t.Errorf("result %d target %+v, want %+v", i, r.Target, plan.Items[i+1])
 		}
 	}
-	if c := sum.Results[1].Cause; !strings.HasPrefix(c, "Snapflow.SnapshotFailed: snapshot sf-nightly-orders") {
+	if c := sum.Results[0].Cause; !strings.HasPrefix(c, "Snapflow.SnapshotFailed: snapshot sf-nightly-orders") {
 		t.Errorf("cause not unwrapped: %q", c)
 	}
 	if len(sum.Subject) > 100 || sum.Subject != "snapflow nightly: 3 of 4 targets failed (slot 2026-11-20T02:00Z)" {
@@ -88,8 +91,8 @@ func TestSummary(t *testing.T) {
 	for _, want := range []string{
 		"3 of 4 targets failed, 1 succeeded",
 		"- elasticache/orders: Snapflow.SnapshotFailed: snapshot sf-nightly-orders",
-		"- memorydb/ledger: Snapflow.AccessDenied: memorydb CreateSnapshot not authorized",
-		"What to do: Permission denied",
+		"- memorydb/ledger: States.TaskFailed\n",
+		"What to do: The target's execution (<stack>-target) failed",
 		"- redshift-serverless/analytics: Snapflow.NoResult",
 		"Execution: arn:aws:states:us-east-1:123456789012:execution:snapflow-run:r1",
 	} {
@@ -137,9 +140,9 @@ func TestSummary(t *testing.T) {
 func TestSummaryAllSucceeded(t *testing.T) {
 	f := newFixture(t)
 	plan := f.mustPlan(policy("nightly", `[{"service": "memorydb", "id": "ledger"}]`, `"dryRun": true`), start)
-	st := f.run(plan.Items[0])
+	f.run(f.workItems(plan)[0])
 	sum, ie := invoke(f, steps.Handler(f.steps, f.steps.Summary),
-		summaryInput(t, plan, []events.TargetResult{{Status: "succeeded", State: &st}}))
+		summaryInput(t, plan, []events.TargetResult{{Status: "succeeded"}}))
 	if ie != nil {
 		t.Fatal(ie.Message)
 	}
@@ -192,3 +195,40 @@ func TestSummaryErrors(t *testing.T) {
 type failingWriter struct{}
 
 func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("stdout closed") }
+
+// TestSummaryFleet: 2,000 targets, all failed, stay far within 256 KiB
+// (the summary is a state and the run event's detail): the first 100
+// failures are listed, the rest counted; every target still gets its EMF
+// line.
+func TestSummaryFleet(t *testing.T) {
+	f := newFixture(t)
+	plan := events.PlanOutput{Policy: "fleet", Slot: start, Spec: events.Policy{Name: "fleet"}}
+	var results []events.TargetResult
+	for i := range 2000 {
+		plan.Items = append(plan.Items, events.Target{Service: "elasticache", ID: fmt.Sprintf("cache-%04d", i), Kind: "replication-group"})
+		results = append(results, events.TargetResult{Status: "failed", Error: "States.TaskFailed"})
+	}
+	plan.Count = len(plan.Items)
+	in := summaryInput(t, plan, results)
+	if len(in) > 256<<10 {
+		t.Errorf("summary input %d bytes, over 256 KiB", len(in))
+	}
+	sum, ie := invoke(f, steps.Handler(f.steps, f.steps.Summary), in)
+	if ie != nil {
+		t.Fatal(ie.Message)
+	}
+	out, _ := json.Marshal(sum)
+	if sum.Failed != 2000 || len(sum.Results) != 100 || sum.Unlisted != 1900 || len(out) > 100<<10 {
+		t.Errorf("failed %d, listed %d, unlisted %d, %d bytes", sum.Failed, len(sum.Results), sum.Unlisted, len(out))
+	}
+	emf := 0
+	for _, line := range f.out.lines() {
+		if _, ok := line[metrics.DimensionTarget]; ok {
+			emf++
+		}
+	}
+	if emf != 2000 {
+		t.Errorf("%d per-target EMF lines, want 2000", emf)
+	}
+	t.Logf("summary input %d bytes (%.1f per target), output %d bytes", len(in), float64(len(in))/2000, len(out))
+}

@@ -16,6 +16,30 @@ import (
 	"github.com/snapflow/snapflow/internal/snapshot"
 )
 
+// StartInput is the create function's input: the <stack>-target
+// execution's input, an events.TargetInput (one target of the plan, the
+// plan's spec and slot), or a TargetState whose item is already built (a
+// child started by hand with {"item": WorkItem}).
+type StartInput struct {
+	events.TargetInput
+	Item *events.WorkItem `json:"item,omitempty"`
+}
+
+// Start is the create function: it builds the target's WorkItem from the
+// plan's compact item with WorkItem (the code plan used to use), and
+// creates the snapshot (Create).
+//
+// Errors: Create's.
+func (s *Steps) Start(ctx context.Context, in StartInput) (events.TargetState, error) {
+	if in.Item != nil {
+		return s.Create(ctx, events.TargetState{Item: *in.Item})
+	}
+	if in.Policy.Name == "" || in.Target.Service == "" || in.Slot.IsZero() {
+		return events.TargetState{}, invalid("input", `must be {"target": {…}, "policy": {…}, "slot": "…"} (or {"item": {…}})`)
+	}
+	return s.Create(ctx, events.TargetState{Item: WorkItem(in.Policy, in.Target, in.Slot, s.ExportBucket)})
+}
+
 // Create starts the slot's snapshot of the item's target. Its input holds
 // only Item.
 //

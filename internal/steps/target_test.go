@@ -2,6 +2,8 @@ package steps_test
 
 import (
 	"context"
+	"encoding/json"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -82,7 +84,7 @@ func TestLifecycle(t *testing.T) {
 			if len(plan1.Items) != 1 {
 				t.Fatalf("items %+v", plan1.Items)
 			}
-			item1 := plan1.Items[0]
+			item1 := f.workItems(plan1)[0]
 			st := f.run(item1)
 
 			if st.Snapshot == nil || st.Snapshot.Status != "available" || st.Snapshot.DoneAt == nil || st.Resumed {
@@ -148,7 +150,7 @@ func TestLifecycle(t *testing.T) {
 			// The next day's run.
 			next := start.Add(24 * time.Hour)
 			f.aws.Clock().AdvanceTo(next)
-			item2 := f.mustPlan(doc, next).Items[0]
+			item2 := f.workItems(f.mustPlan(doc, next))[0]
 			st2 := f.must("create", events.TargetState{Item: item2})
 			if lc.service != "redshift-serverless" && st2.ExpectedSeconds <= 0 {
 				t.Errorf("second run expects %d s: the first run's duration was not used", st2.ExpectedSeconds)
@@ -201,7 +203,7 @@ func TestSameSlotTwice(t *testing.T) {
 			t.Parallel()
 			f := newFixture(t)
 			doc := policy("nightly", "["+lc.target+"]", `"retention": {"keepLast": 3}, `+lc.extra)
-			item := f.mustPlan(doc, start).Items[0]
+			item := f.workItems(f.mustPlan(doc, start))[0]
 
 			// Create retried while the snapshot is still being made.
 			first := f.must("create", events.TargetState{Item: item})
@@ -245,10 +247,10 @@ func TestSameSlotTwice(t *testing.T) {
 func TestDryRun(t *testing.T) {
 	f := newFixture(t)
 	doc := policy("nightly", `[{"service": "memorydb", "id": "ledger"}]`, `"retention": {"keepLast": 5}, "copy": {}`)
-	old := f.mustPlan(doc, start).Items[0]
+	old := f.workItems(f.mustPlan(doc, start))[0]
 	f.run(old)
 	f.aws.Clock().Advance(24 * time.Hour)
-	newer := f.mustPlan(doc, start.Add(24*time.Hour)).Items[0]
+	newer := f.workItems(f.mustPlan(doc, start.Add(24*time.Hour)))[0]
 	f.run(newer)
 	f.aws.Clock().Advance(24 * time.Hour)
 
@@ -259,7 +261,7 @@ func TestDryRun(t *testing.T) {
 	}
 	before := f.names("memorydb", "ledger", "")
 	mark := f.mark()
-	st := f.must("create", events.TargetState{Item: dry.Items[0]})
+	st := f.must("create", events.TargetState{Item: f.workItems(dry)[0]})
 	if !st.Done || st.HasCopy || st.HasExport || st.Snapshot != nil || len(st.Skipped) == 0 {
 		t.Fatalf("dry-run create %+v", st)
 	}
@@ -327,7 +329,7 @@ func TestRetentionExactSet(t *testing.T) {
 	now := start.Add(5 * 24 * time.Hour)
 	f.aws.Clock().AdvanceTo(now)
 	doc := policy("nightly", `[{"service": "elasticache", "id": "sessions", "kind": "cache-cluster"}]`, `"retention": {"keepLast": 2}`)
-	item := f.mustPlan(doc, now).Items[0]
+	item := f.workItems(f.mustPlan(doc, now))[0]
 	st := f.must("prune", events.TargetState{Item: item, Snapshot: &events.SnapshotRef{Name: item.SnapshotName}})
 
 	var got []string
@@ -361,7 +363,7 @@ func TestRetentionExactSet(t *testing.T) {
 // snapshot name.
 func TestLogLines(t *testing.T) {
 	f := newFixture(t)
-	item := f.mustPlan(policy("nightly", `[{"service": "memorydb", "id": "ledger"}]`, ""), start).Items[0]
+	item := f.workItems(f.mustPlan(policy("nightly", `[{"service": "memorydb", "id": "ledger"}]`, ""), start))[0]
 	f.run(item)
 	n := 0
 	for _, line := range f.out.lines() {
@@ -395,4 +397,29 @@ func TestDurationTagBestEffort(t *testing.T) {
 	if !warned {
 		t.Error("no warning logged")
 	}
+}
+
+// TestStart: the create function builds the work item from the child's
+// input (one plan item, the plan's spec and slot) as plan's WorkItem does,
+// and still takes a built item.
+func TestStart(t *testing.T) {
+	f := newFixture(t)
+	plan := f.mustPlan(policy("nightly", `[{"service": "memorydb", "id": "ledger"}]`, `"dryRun": true, "tags": {"team": "data"}`), start)
+	in, err := json.Marshal(events.TargetInput{Target: plan.Items[0], Policy: plan.Spec, Slot: plan.Slot})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, ie := invoke(f, steps.Handler(f.steps, f.steps.Start), in)
+	if ie != nil {
+		t.Fatalf("%s: %s", ie.Type, ie.Message)
+	}
+	if want := f.workItems(plan)[0]; !reflect.DeepEqual(st.Item, want) || st.Item.SnapshotName == "" || st.Item.Tags["team"] != "data" || !st.Done {
+		t.Errorf("item %+v, want %+v", st.Item, want)
+	}
+	byItem, ie := invoke(f, steps.Handler(f.steps, f.steps.Start), map[string]any{"item": f.workItems(plan)[0]})
+	if ie != nil || !reflect.DeepEqual(byItem.Item, st.Item) {
+		t.Errorf("by item: %+v %v", byItem.Item, ie)
+	}
+	_, ie = invoke(f, steps.Handler(f.steps, f.steps.Start), map[string]any{"target": plan.Items[0]})
+	wantError(t, ie, "Snapflow.InvalidInput", "policy")
 }
