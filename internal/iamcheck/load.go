@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/snapflow/snapflow/internal/cfnsub"
 	"sort"
 	"strings"
 )
@@ -478,39 +479,15 @@ func (rv *resolver) intrinsic(fn string, arg any) (any, error) {
 			tmpl, _ = a[0].(string)
 			vars, _ = rv.resolve(a[1]).(map[string]any)
 		}
-		var b strings.Builder
-		for {
-			i := strings.Index(tmpl, "${")
-			if i < 0 {
-				b.WriteString(tmpl)
-				break
-			}
-			j := strings.Index(tmpl[i:], "}")
-			if j < 0 {
-				return nil, fmt.Errorf("Fn::Sub: unclosed ${ in %q", tmpl)
-			}
-			b.WriteString(tmpl[:i])
-			name := tmpl[i+2 : i+j]
-			tmpl = tmpl[i+j+1:]
-			if strings.HasPrefix(name, "!") {
-				b.WriteString("${" + name[1:] + "}")
-				continue
-			}
-			var v any
-			var err error
+		return cfnsub.Expand(tmpl, func(name string) (any, error) {
 			if x, ok := vars[name]; ok {
-				v = x
-			} else if id, attr, ok := strings.Cut(name, "."); ok && !strings.HasPrefix(name, "AWS::") {
-				v, err = rv.intrinsic("Fn::GetAtt", []any{id, attr})
-			} else {
-				v, err = rv.intrinsic("Ref", name)
+				return x, nil
 			}
-			if err != nil {
-				return nil, err
+			if id, attr, ok := strings.Cut(name, "."); ok && !strings.HasPrefix(name, "AWS::") {
+				return rv.intrinsic("Fn::GetAtt", []any{id, attr})
 			}
-			b.WriteString(fmt.Sprint(v))
-		}
-		return b.String(), nil
+			return rv.intrinsic("Ref", name)
+		})
 	case "Fn::Select":
 		a, ok := arg.([]any)
 		if !ok || len(a) != 2 {

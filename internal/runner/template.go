@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/snapflow/snapflow/internal/cfnsub"
 	"os"
 	"path/filepath"
 	"sort"
@@ -342,39 +343,15 @@ func (r *resolver) intrinsic(fn string, arg any) (any, error) {
 			}
 			vars, _ = m.(map[string]any)
 		}
-		var b strings.Builder
-		for {
-			i := strings.Index(tmpl, "${")
-			if i < 0 {
-				b.WriteString(tmpl)
-				break
-			}
-			j := strings.Index(tmpl[i:], "}")
-			if j < 0 {
-				return nil, fmt.Errorf("Fn::Sub: unclosed ${ in %q", tmpl)
-			}
-			b.WriteString(tmpl[:i])
-			name := tmpl[i+2 : i+j]
-			tmpl = tmpl[i+j+1:]
-			if strings.HasPrefix(name, "!") {
-				b.WriteString("${" + name[1:] + "}")
-				continue
-			}
-			var v any
-			var err error
+		return cfnsub.Expand(tmpl, func(name string) (any, error) {
 			if x, ok := vars[name]; ok {
-				v = x
-			} else if id, attr, ok := strings.Cut(name, "."); ok {
-				v, err = r.intrinsic("Fn::GetAtt", []any{id, attr})
-			} else {
-				v, err = r.intrinsic("Ref", name)
+				return x, nil
 			}
-			if err != nil {
-				return nil, err
+			if id, attr, ok := strings.Cut(name, "."); ok {
+				return r.intrinsic("Fn::GetAtt", []any{id, attr})
 			}
-			b.WriteString(fmt.Sprint(v))
-		}
-		return b.String(), nil
+			return r.intrinsic("Ref", name)
+		})
 	case "Fn::Select":
 		a, ok := arg.([]any)
 		if !ok || len(a) != 2 {

@@ -1,0 +1,39 @@
+// Package cfnsub expands the template string of CloudFormation's Fn::Sub:
+// ${Name} and ${Resource.Attribute} are replaced by what lookup returns and
+// ${!Literal} is written as ${Literal} (source: AWS CloudFormation User
+// Guide, "Fn::Sub"). The local runner and the IAM check both resolve
+// synthesized templates with it.
+package cfnsub
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Expand replaces each ${name} in tmpl with fmt.Sprint(lookup(name)).
+func Expand(tmpl string, lookup func(name string) (any, error)) (string, error) {
+	var b strings.Builder
+	for {
+		i := strings.Index(tmpl, "${")
+		if i < 0 {
+			b.WriteString(tmpl)
+			return b.String(), nil
+		}
+		j := strings.Index(tmpl[i:], "}")
+		if j < 0 {
+			return "", fmt.Errorf("Fn::Sub: unclosed ${ in %q", tmpl)
+		}
+		b.WriteString(tmpl[:i])
+		name := tmpl[i+2 : i+j]
+		tmpl = tmpl[i+j+1:]
+		if strings.HasPrefix(name, "!") {
+			b.WriteString("${" + name[1:] + "}")
+			continue
+		}
+		v, err := lookup(name)
+		if err != nil {
+			return "", err
+		}
+		b.WriteString(fmt.Sprint(v))
+	}
+}
