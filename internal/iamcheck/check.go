@@ -23,12 +23,33 @@ type CheckOptions struct {
 	Unobservable map[string]string
 }
 
-// DefaultUnobservable are the grants the local AWS cannot see used.
+// DefaultUnobservable are the grants the local AWS cannot see used, by
+// action (exact names, or patterns for a whole service). The state
+// machines' own integrations are listed one action at a time: the local
+// runner (aws-local-stepfunctions, internal/runner) invokes the handlers
+// and runs a child execution itself, so the Lambda invokes and the .sync
+// child's StartExecution, DescribeExecution, StopExecution and managed
+// EventBridge rule are no calls of the local AWS; the SNS Publish and
+// EventBridge PutEvents integrations it does make through the local AWS,
+// so sns:Publish and events:PutEvents are not listed (an unused one is
+// reported without a reason).
 var DefaultUnobservable = map[string]string{
-	"logs:*": "unobservable: the Lambda service writes the function's logs; no call the local AWS records",
-	"xray:*": "unobservable: the Lambda service writes the X-Ray segments; no call the local AWS records",
-	"kms:*":  "unobservable: ElastiCache and MemoryDB call KMS on the caller's behalf for an encrypted copy; the local AWS has no KMS and records no such call",
+	"logs:*": "unobservable: the Lambda service writes the functions' logs, and Step Functions delivers the state machines' logs (vended log delivery); no call the local AWS records",
+	"xray:*": "unobservable: the Lambda service and Step Functions write the X-Ray segments; no call the local AWS records",
+	"kms:*":  "unobservable: the services call KMS on the caller's behalf (ElastiCache and MemoryDB for an encrypted copy, SNS to publish to the encrypted alert topic); the local AWS has no KMS and records no such call",
+
+	"lambda:InvokeFunction":    unobservableStates + " (a Lambda task invokes its handler)",
+	"states:StartExecution":    unobservableStates + " (the .sync task starts the child execution)",
+	"states:DescribeExecution": unobservableStates + " (the .sync task watches the child execution)",
+	"states:StopExecution":     unobservableStates + " (the .sync task stops the child when the parent stops)",
+	"events:PutTargets":        unobservableStates + " (the .sync task's managed EventBridge rule)",
+	"events:PutRule":           unobservableStates + " (the .sync task's managed EventBridge rule)",
+	"events:DescribeRule":      unobservableStates + " (the .sync task's managed EventBridge rule)",
 }
+
+// unobservableStates is why a state machine's Lambda and Step Functions
+// integration grants are unobservable.
+const unobservableStates = "unobservable: Step Functions calls it for the state machine; locally the runner and aws-local-stepfunctions invoke the handlers and run child executions themselves, not through the local AWS"
 
 // Finding is one authorization IAM would deny, or that the record does not
 // say enough to decide.

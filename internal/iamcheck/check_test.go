@@ -317,3 +317,52 @@ func TestUnusedReasons(t *testing.T) {
 		}
 	}
 }
+
+// mixed is a template whose statements grant actions on resource types
+// they are never authorized on, and state machine integrations.
+const mixed = `{"Resources": {
+  "DemoRole": {"Type": "AWS::IAM::Role", "Properties": {}},
+  "DemoPolicy": {"Type": "AWS::IAM::Policy", "Properties": {"Roles": [{"Ref": "DemoRole"}], "PolicyDocument": {"Statement": [
+     {"Sid": "Mixed", "Effect": "Allow", "Action": ["elasticache:DescribeSnapshots", "elasticache:DescribeServerlessCacheSnapshots"],
+      "Resource": ["arn:aws:elasticache:us-east-1:123456789012:snapshot:*", "arn:aws:elasticache:us-east-1:123456789012:serverlesscachesnapshot:*"]},
+     {"Sid": "NoResourceLevel", "Effect": "Allow", "Action": "tag:GetResources", "Resource": "arn:aws:elasticache:us-east-1:123456789012:snapshot:*"},
+     {"Sid": "Integrations", "Effect": "Allow", "Action": ["lambda:InvokeFunction", "states:StartExecution", "events:PutRule", "events:PutEvents", "sns:Publish"],
+      "Resource": "*"}]}}},
+  "Demo": {"Type": "AWS::Lambda::Function", "Properties": {"Description": "snapflow demo", "Role": {"Fn::GetAtt": ["DemoRole", "Arn"]}}}
+}}`
+
+// TestUnusedReasonsKinds: an action granted on a type it is never
+// authorized on is inapplicable; the state machines' Lambda and Step
+// Functions integrations are unobservable, their SNS and EventBridge
+// PutEvents integrations are not (the local AWS records those).
+func TestUnusedReasonsKinds(t *testing.T) {
+	ps, err := iamcheck.Load([]byte(mixed), iamcheck.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := iamcheck.Check(nil, iamcheck.LogicalIDOfKey, ps)
+	reasons := map[string]string{}
+	for _, p := range r.Unused {
+		reasons[p.Sid+" "+p.Action+" "+p.Resource] = p.Reason
+	}
+	for key, want := range map[string]string{
+		"Mixed elasticache:DescribeSnapshots " + ec + "snapshot:*":                "",
+		"Mixed elasticache:DescribeSnapshots " + ec + "serverlesscachesnapshot:*": "inapplicable: elasticache:DescribeSnapshots is authorized on snapshot only, never on a serverlesscachesnapshot",
+		"Mixed elasticache:DescribeServerlessCacheSnapshots " + ec + "snapshot:*": "inapplicable: elasticache:DescribeServerlessCacheSnapshots is authorized on serverlesscachesnapshot only",
+		"NoResourceLevel tag:GetResources " + ec + "snapshot:*":                   "inapplicable: tag:GetResources has no resource-level permissions",
+		"Integrations lambda:InvokeFunction *":                                    "unobservable: Step Functions calls it",
+		"Integrations states:StartExecution *":                                    "unobservable: Step Functions calls it",
+		"Integrations events:PutRule *":                                           "unobservable: Step Functions calls it",
+		"Integrations events:PutEvents *":                                         "",
+		"Integrations sns:Publish *":                                              "",
+	} {
+		got, ok := reasons[key]
+		if !ok {
+			t.Errorf("%s: not listed as unused:\n%s", key, r)
+			continue
+		}
+		if want == "" && got != "" || !strings.HasPrefix(got, want) {
+			t.Errorf("%s: reason %q, want %q", key, got, want)
+		}
+	}
+}

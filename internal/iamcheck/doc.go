@@ -73,6 +73,7 @@
 // taken literally; Numeric, Date, IpAddress and Binary condition operators
 // are not modelled (a statement using one never allows, and a Deny using
 // one always applies); calls services make on the caller's behalf (KMS for
-// an encrypted copy, S3 writes of an export) are not recorded, so their
-// grants show as unobservable.
+// an encrypted copy) and the state machines' Lambda and Step Functions
+// integrations (run by the local runner itself) are not recorded, so their
+// grants show as unobservable (DefaultUnobservable).
 package iamcheck
