@@ -69,6 +69,7 @@ const (
 	sarTagging     = "Service Authorization Reference, Resource Groups Tagging API: tag:GetResources has no resource types (Resource \"*\")"
 	s3Perms        = "Amazon S3 API Reference, the operation's \"Permissions\" section (ListObjectsV2: \"You must have permission to perform the s3:ListBucket action\"; HeadObject: \"To use HEAD, you must have the s3:GetObject permission\"; the others: the action of the operation's name) and the Service Authorization Reference for Amazon S3 (resource types bucket, object)"
 	ecExportPerms  = "ElastiCache User Guide, \"ElastiCache API permissions: actions, resources, and conditions reference\" (IAM.APIReference): CopySnapshot requires elasticache:CopySnapshot, s3:GetBucketLocation and s3:ListAllMyBuckets"
+	mdbExportPerms = "MemoryDB Developer Guide, \"MemoryDB API permissions: Actions, resources, and conditions reference\" (iam.APIReference): CopySnapshot requires memorydb:CopySnapshot and memorydb:TagResource on the snapshot (source, target), s3:GetBucketLocation and s3:ListAllMyBuckets on *"
 	snsEvents      = "Service Authorization Reference: sns:Publish on topic*, events:PutEvents on event-bus*"
 )
 
@@ -244,8 +245,10 @@ var ops = map[string]op{
 			{action: "memorydb:CopySnapshot", types: []string{"snapshot"}, what: "the source"},
 			{action: "memorydb:CopySnapshot", types: []string{"snapshot"}, from: fromParam, param: "TargetSnapshotName", when: withoutBucket, what: "the new copy"},
 			{action: "memorydb:TagResource", types: []string{"snapshot"}, from: fromParam, param: "TargetSnapshotName", when: withTags | withoutBucket, what: "tags on the copy"},
+			{action: "s3:GetBucketLocation", types: []string{"bucket"}, from: fromBucket, when: withBucket, what: "the export bucket"},
+			{action: "s3:ListAllMyBuckets", from: fromNone, when: withBucket, what: "the export bucket"},
 		},
-		source: sarMemoryDB + ": CopySnapshot, snapshot*; dependent action memorydb:TagResource (no S3 action is documented for an export with TargetBucket)",
+		source: sarMemoryDB + ": CopySnapshot, snapshot*; dependent action memorydb:TagResource; with TargetBucket: " + mdbExportPerms,
 	},
 	"memorydb DeleteSnapshot": {
 		auths:  []auth{{action: "memorydb:DeleteSnapshot", types: []string{"snapshot"}}},

@@ -78,9 +78,11 @@ func TestNeeds(t *testing.T) {
 				"memorydb:CreateSnapshot " + mdb + "cluster/ledger",
 				"memorydb:TagResource " + mdb + "snapshot/sf-l"}},
 		{"memorydb", "DescribeSnapshots", mdb + "cluster/ledger", iamcheck.Detail{}, []string{"memorydb:DescribeSnapshots " + mdb + "snapshot/*"}},
+		// A MemoryDB export, like ElastiCache's: the source, the bucket's
+		// location and ListAllMyBuckets (MemoryDB's IAM API reference).
 		{"memorydb", "CopySnapshot", mdb + "snapshot/sf-l",
 			iamcheck.Detail{Params: map[string]string{"TargetSnapshotName": "md/sf-l", "TargetBucket": "b"}, RequestTags: map[string]string{}},
-			[]string{"memorydb:CopySnapshot " + mdb + "snapshot/sf-l"}},
+			[]string{"memorydb:CopySnapshot " + mdb + "snapshot/sf-l", "s3:GetBucketLocation arn:aws:s3:::b", "s3:ListAllMyBuckets *"}},
 
 		// Redshift Serverless: a new snapshot's ARN ends in a generated ID,
 		// so it is the type; a name the emulator records for a missing
