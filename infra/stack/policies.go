@@ -41,6 +41,11 @@ type Scope struct {
 //
 // Reads use type-wide ARNs in the stack's account and regions: describing
 // a source or listing its snapshots names no snapflow resource.
+//
+// Each statement grants its actions only on resource types they are
+// authorized on (internal/iamcheck's table, needs.go): a statement per
+// resource type, so no grant is of an action on a type IAM never checks it
+// against.
 const (
 	ec  = "elasticache"
 	mdb = "memorydb"
@@ -52,17 +57,46 @@ var managed = map[string]any{"StringEquals": map[string]any{"aws:ResourceTag/" +
 
 func statements(fn string, s Scope) []awsiam.PolicyStatement {
 	a := s.arns
-	ecSources := a.of(ec, "replicationgroup:*", "cluster:*", "serverlesscache:*")
-	ecSnapshots := a.of(ec, "snapshot:*", "serverlesscachesnapshot:*")
-	ecNamed := func(prefixes []string) []string {
-		return concat(a.named(ec, "snapshot", ":", prefixes), a.named(ec, "serverlesscachesnapshot", ":", prefixes))
-	}
 	sf := []string{naming.SnapshotPrefix}
+	// Types, type-wide: the sources and every snapshot of a type.
+	ecGroups := a.of(ec, "replicationgroup:*")
+	ecClusters := a.of(ec, "cluster:*")
+	ecServerless := a.of(ec, "serverlesscache:*")
+	ecSnapshots := a.of(ec, "snapshot:*")
+	ecServerlessSnapshots := a.of(ec, "serverlesscachesnapshot:*")
 	mdbClusters := a.of(mdb, "cluster/*")
 	mdbSnapshots := a.of(mdb, "snapshot/*")
-	mdbNamed := func(prefixes []string) []string { return a.named(mdb, "snapshot", "/", prefixes) }
 	rssNamespaces := a.of(rss, "namespace/*")
 	rssSnapshots := a.of(rss, "snapshot/*")
+	// Snapshots by name prefix.
+	ecNamed := func(prefixes []string) []string { return a.named(ec, "snapshot", ":", prefixes) }
+	ecServerlessNamed := func(prefixes []string) []string { return a.named(ec, "serverlesscachesnapshot", ":", prefixes) }
+	mdbNamed := func(prefixes []string) []string { return a.named(mdb, "snapshot", "/", prefixes) }
+
+	// The snapshot reads every handler but plan, export and verify needs:
+	// describe a snapshot by name, or list a source's (List, filtered by
+	// the source: authorized on the whole snapshot type), and list a
+	// snapshot's tags.
+	ecSnapshotsRead := []awsiam.PolicyStatement{
+		allow("ElastiCacheSnapshotsRead", []string{"elasticache:DescribeSnapshots", "elasticache:ListTagsForResource"}, ecSnapshots),
+		allow("ElastiCacheServerlessSnapshotsRead", []string{"elasticache:DescribeServerlessCacheSnapshots", "elasticache:ListTagsForResource"},
+			ecServerlessSnapshots),
+	}
+	mdbSnapshotsRead := allow("MemoryDBSnapshotsRead", []string{"memorydb:DescribeSnapshots", "memorydb:ListTags"}, mdbSnapshots)
+	// deleteManaged deletes snapshots of the prefixes that carry the
+	// managed tag: prune's retention, and create's and copy's removal of
+	// their own failed snapshot or copy of the slot.
+	deleteManaged := func(prefixes []string, redshift bool) []awsiam.PolicyStatement {
+		out := []awsiam.PolicyStatement{
+			allowIf("ElastiCacheDeleteManaged", []string{"elasticache:DeleteSnapshot"}, ecNamed(prefixes), managed),
+			allowIf("ElastiCacheServerlessDeleteManaged", []string{"elasticache:DeleteServerlessCacheSnapshot"}, ecServerlessNamed(prefixes), managed),
+			allowIf("MemoryDBDeleteManaged", []string{"memorydb:DeleteSnapshot"}, mdbNamed(prefixes), managed),
+		}
+		if redshift {
+			out = append(out, allowIf("RedshiftServerlessDeleteManaged", []string{"redshift-serverless:DeleteSnapshot"}, rssSnapshots, managed))
+		}
+		return out
+	}
 
 	switch fn {
 	case "plan":
@@ -73,73 +107,85 @@ func statements(fn string, s Scope) []awsiam.PolicyStatement {
 			allow("ResolveNamespaces", []string{"redshift-serverless:ListNamespaces"}, []string{"*"}),
 		}
 	case "create":
-		return []awsiam.PolicyStatement{
-			allow("ElastiCacheRead", []string{"elasticache:DescribeReplicationGroups", "elasticache:DescribeCacheClusters",
-				"elasticache:DescribeServerlessCaches"}, ecSources),
-			allow("ElastiCacheSnapshotsRead", []string{"elasticache:DescribeSnapshots", "elasticache:DescribeServerlessCacheSnapshots",
-				"elasticache:ListTagsForResource"}, ecSnapshots),
-			allow("ElastiCacheCreate", []string{"elasticache:CreateSnapshot", "elasticache:CreateServerlessCacheSnapshot"},
-				concat(ecSources, ecNamed(sf))),
-			allow("ElastiCacheTagOnCreate", []string{"elasticache:AddTagsToResource"}, ecNamed(sf)),
-			allow("MemoryDBRead", []string{"memorydb:DescribeClusters", "memorydb:DescribeSnapshots", "memorydb:ListTags"},
-				concat(mdbClusters, mdbSnapshots)),
-			allow("MemoryDBCreate", []string{"memorydb:CreateSnapshot"}, concat(mdbClusters, mdbNamed(sf))),
-			allow("MemoryDBTagOnCreate", []string{"memorydb:TagResource"}, mdbNamed(sf)),
-			// ListSnapshots finds the target's last snapshot, whose duration
-			// tag times the first poll.
-			allow("RedshiftServerlessRead", []string{"redshift-serverless:GetNamespace", "redshift-serverless:GetSnapshot",
-				"redshift-serverless:ListSnapshots", "redshift-serverless:ListTagsForResource"}, concat(rssNamespaces, rssSnapshots)),
-			allow("RedshiftServerlessCreate", []string{"redshift-serverless:CreateSnapshot"}, concat(rssNamespaces, rssSnapshots)),
-			allow("RedshiftServerlessTagOnCreate", []string{"redshift-serverless:TagResource"}, rssSnapshots),
+		out := []awsiam.PolicyStatement{
+			// The source: described, then snapshotted (CreateSnapshot is
+			// authorized on the replication group or cache cluster and on
+			// the new snapshot; CreateServerlessCacheSnapshot likewise).
+			allow("ElastiCacheReplicationGroups", []string{"elasticache:DescribeReplicationGroups", "elasticache:CreateSnapshot"}, ecGroups),
+			allow("ElastiCacheCacheClusters", []string{"elasticache:DescribeCacheClusters", "elasticache:CreateSnapshot"}, ecClusters),
+			allow("ElastiCacheServerlessCaches", []string{"elasticache:DescribeServerlessCaches", "elasticache:CreateServerlessCacheSnapshot"}, ecServerless),
+			allow("ElastiCacheCreate", []string{"elasticache:CreateSnapshot"}, ecNamed(sf)),
+			allow("ElastiCacheServerlessCreate", []string{"elasticache:CreateServerlessCacheSnapshot"}, ecServerlessNamed(sf)),
+			allow("ElastiCacheTagOnCreate", []string{"elasticache:AddTagsToResource"}, concat(ecNamed(sf), ecServerlessNamed(sf))),
 		}
+		out = append(out, ecSnapshotsRead...)
+		out = append(out,
+			// MemoryDB's CreateSnapshot is authorized on the cluster only.
+			allow("MemoryDBClusters", []string{"memorydb:DescribeClusters", "memorydb:CreateSnapshot"}, mdbClusters),
+			allow("MemoryDBTagOnCreate", []string{"memorydb:TagResource"}, mdbNamed(sf)),
+			mdbSnapshotsRead,
+			allow("RedshiftServerlessNamespaces", []string{"redshift-serverless:GetNamespace", "redshift-serverless:CreateSnapshot"}, rssNamespaces),
+			allow("RedshiftServerlessCreate", []string{"redshift-serverless:CreateSnapshot"}, rssSnapshots),
+			allow("RedshiftServerlessTagOnCreate", []string{"redshift-serverless:TagResource"}, rssSnapshots),
+			// A snapshot found there (resume), and the target's last
+			// snapshot, whose duration tag times the first poll.
+			allow("RedshiftServerlessSnapshotsRead", []string{"redshift-serverless:GetSnapshot", "redshift-serverless:ListSnapshots",
+				"redshift-serverless:ListTagsForResource"}, rssSnapshots),
+		)
+		// A failed snapshot of the slot is deleted so that a re-run can
+		// make it again: only snapflow's (sf-, managed).
+		return append(out, deleteManaged(sf, true)...)
 	case "poll":
-		return []awsiam.PolicyStatement{
-			allow("ElastiCacheRead", []string{"elasticache:DescribeSnapshots", "elasticache:DescribeServerlessCacheSnapshots",
-				"elasticache:DescribeReplicationGroups", "elasticache:DescribeCacheClusters", "elasticache:DescribeServerlessCaches",
-				"elasticache:ListTagsForResource"}, concat(ecSources, ecSnapshots)),
-			allow("MemoryDBRead", []string{"memorydb:DescribeSnapshots", "memorydb:DescribeClusters", "memorydb:ListTags"},
-				concat(mdbClusters, mdbSnapshots)),
-			allow("RedshiftServerlessRead", []string{"redshift-serverless:GetSnapshot", "redshift-serverless:GetNamespace",
-				"redshift-serverless:ListTagsForResource"}, concat(rssNamespaces, rssSnapshots)),
+		// Poll describes the watched snapshot or copy and lists its tags;
+		// it never reads a source.
+		out := append([]awsiam.PolicyStatement{}, ecSnapshotsRead...)
+		return append(out,
+			mdbSnapshotsRead,
+			allow("RedshiftServerlessSnapshotsRead", []string{"redshift-serverless:GetSnapshot", "redshift-serverless:ListTagsForResource"}, rssSnapshots),
 			// A completed snapshot is tagged with its measured duration
 			// (snapflow:duration-seconds); only snapflow's own snapshots.
-			allow("ElastiCacheTagDuration", []string{"elasticache:AddTagsToResource"}, ecNamed(sf)),
+			allow("ElastiCacheTagDuration", []string{"elasticache:AddTagsToResource"}, concat(ecNamed(sf), ecServerlessNamed(sf))),
 			allow("MemoryDBTagDuration", []string{"memorydb:TagResource"}, mdbNamed(sf)),
 			allow("RedshiftServerlessTagDuration", []string{"redshift-serverless:TagResource"}, rssSnapshots),
-		}
+		)
 	case "copy":
-		out := []awsiam.PolicyStatement{
-			// Tags are read to resume a copy that already exists.
-			allow("ElastiCacheRead", []string{"elasticache:DescribeSnapshots", "elasticache:DescribeServerlessCacheSnapshots",
-				"elasticache:ListTagsForResource"}, ecSnapshots),
+		// Tags are read to resume a copy that already exists.
+		out := append([]awsiam.PolicyStatement{}, ecSnapshotsRead...)
+		out = append(out,
 			// The source (sf-…) and the copy (sfc-… or the policy's prefix).
-			allow("ElastiCacheCopy", []string{"elasticache:CopySnapshot", "elasticache:CopyServerlessCacheSnapshot"}, ecNamed(s.Prefixes)),
-			allow("ElastiCacheTagCopy", []string{"elasticache:AddTagsToResource"}, ecNamed(s.CopyPrefixes)),
-			allow("MemoryDBRead", []string{"memorydb:DescribeSnapshots", "memorydb:ListTags"}, mdbSnapshots),
+			allow("ElastiCacheCopy", []string{"elasticache:CopySnapshot"}, ecNamed(s.Prefixes)),
+			allow("ElastiCacheServerlessCopy", []string{"elasticache:CopyServerlessCacheSnapshot"}, ecServerlessNamed(s.Prefixes)),
+			allow("ElastiCacheTagCopy", []string{"elasticache:AddTagsToResource"}, concat(ecNamed(s.CopyPrefixes), ecServerlessNamed(s.CopyPrefixes))),
+			mdbSnapshotsRead,
 			allow("MemoryDBCopy", []string{"memorydb:CopySnapshot"}, mdbNamed(s.Prefixes)),
 			allow("MemoryDBTagCopy", []string{"memorydb:TagResource"}, mdbNamed(s.CopyPrefixes)),
-		}
+		)
+		// A failed copy of the slot is deleted so that a re-run can make
+		// it again: only snapflow's copies (copy prefixes, managed).
+		out = append(out, deleteManaged(s.CopyPrefixes, false)...)
 		return append(out, copyKeyStatements(s)...)
 	case "export":
+		// Export exports the slot's snapshot (sf-), never a copy, and reads
+		// nothing first. CopySnapshot with TargetBucket is authorized on the
+		// source snapshot only: its TargetSnapshotName names the objects.
 		out := []awsiam.PolicyStatement{
-			allow("ElastiCacheRead", []string{"elasticache:DescribeSnapshots", "elasticache:DescribeServerlessCacheSnapshots"}, ecSnapshots),
-			// CopySnapshot with TargetBucket exports a node-based snapshot.
-			allow("ElastiCacheExport", []string{"elasticache:CopySnapshot", "elasticache:ExportServerlessCacheSnapshot"}, ecNamed(s.Prefixes)),
-			allow("MemoryDBRead", []string{"memorydb:DescribeSnapshots"}, mdbSnapshots),
-			allow("MemoryDBExport", []string{"memorydb:CopySnapshot"}, mdbNamed(s.Prefixes)),
+			allow("ElastiCacheExport", []string{"elasticache:CopySnapshot"}, ecNamed(sf)),
+			allow("ElastiCacheServerlessExport", []string{"elasticache:ExportServerlessCacheSnapshot"}, ecServerlessNamed(sf)),
+			allow("MemoryDBExport", []string{"memorydb:CopySnapshot"}, mdbNamed(sf)),
 		}
 		if len(s.Buckets) > 0 {
-			// "Exporting a backup", ElastiCache User Guide, and "Exporting a
-			// snapshot", MemoryDB Developer Guide: the caller of an export
-			// needs s3:GetBucketLocation, s3:ListAllMyBuckets, s3:ListBucket,
-			// s3:PutObject and s3:GetObject (the guides also list
-			// s3:DeleteObject, which an export never needs: snapflow never
-			// overwrites an object). The service validates the bucket's ACL
-			// and policy with the caller's rights: s3:GetBucketAcl,
-			// s3:GetBucketPolicy.
+			// "ElastiCache API permissions: actions, resources, and
+			// conditions reference" (ElastiCache User Guide) and "MemoryDB
+			// API permissions: Actions, resources, and conditions reference"
+			// (MemoryDB Developer Guide): CopySnapshot, which exports with a
+			// TargetBucket, requires of the caller s3:GetBucketLocation and
+			// s3:ListAllMyBuckets besides the service's own actions. The
+			// objects are written by the service itself, through the grant
+			// the bucket's ACL (ElastiCache's canonical user) and policy
+			// (MemoryDB's service principal) give it (bucket.go): the caller
+			// needs no object or ACL rights.
 			out = append(out,
-				allow("ExportBucket", []string{"s3:GetBucketLocation", "s3:ListBucket", "s3:GetBucketAcl", "s3:GetBucketPolicy"}, bucketARNs(a, s.Buckets)),
-				allow("ExportObjects", []string{"s3:PutObject", "s3:GetObject"}, objectARNs(a, s.Buckets)),
+				allow("ExportBucket", []string{"s3:GetBucketLocation"}, bucketARNs(a, s.Buckets)),
 				allow("ExportFindBucket", []string{"s3:ListAllMyBuckets"}, []string{"*"}),
 			)
 		}
@@ -157,17 +203,13 @@ func statements(fn string, s Scope) []awsiam.PolicyStatement {
 		}
 		return out
 	case "prune":
-		return []awsiam.PolicyStatement{
-			allow("ElastiCacheRead", []string{"elasticache:DescribeSnapshots", "elasticache:DescribeServerlessCacheSnapshots",
-				"elasticache:ListTagsForResource"}, ecSnapshots),
-			allowIf("ElastiCacheDeleteManaged", []string{"elasticache:DeleteSnapshot", "elasticache:DeleteServerlessCacheSnapshot"},
-				ecNamed(s.Prefixes), managed),
-			allow("MemoryDBRead", []string{"memorydb:DescribeSnapshots", "memorydb:ListTags"}, mdbSnapshots),
-			allowIf("MemoryDBDeleteManaged", []string{"memorydb:DeleteSnapshot"}, mdbNamed(s.Prefixes), managed),
-			allow("RedshiftServerlessRead", []string{"redshift-serverless:ListSnapshots", "redshift-serverless:GetSnapshot",
-				"redshift-serverless:ListTagsForResource"}, concat(rssNamespaces, rssSnapshots)),
-			allowIf("RedshiftServerlessDeleteManaged", []string{"redshift-serverless:DeleteSnapshot"}, rssSnapshots, managed),
-		}
+		// Prune lists a source's snapshots with their tags, and deletes.
+		out := append([]awsiam.PolicyStatement{}, ecSnapshotsRead...)
+		out = append(out,
+			mdbSnapshotsRead,
+			allow("RedshiftServerlessSnapshotsRead", []string{"redshift-serverless:ListSnapshots", "redshift-serverless:ListTagsForResource"}, rssSnapshots),
+		)
+		return append(out, deleteManaged(s.Prefixes, true)...)
 	}
 	// summary: its metrics go out as EMF log lines, which need only the log
 	// group grant every function has.
@@ -241,10 +283,10 @@ func objectARNs(a arns, buckets []string) []string {
 func suppressRole(role awsiam.Role, fn string) {
 	reasons := map[string]string{
 		"plan":    "tag:GetResources has no resource-level permission (Resource must be *); X-Ray tracing writes take Resource *.",
-		"create":  "Snapshot ARNs are scoped to snapflow's sf- name prefix; sources are any cache of the account and regions (targets come from tags at run time); Redshift Serverless ARNs hold generated IDs, not names; X-Ray writes take Resource *.",
-		"poll":    "Read-only Describe/Get/List on the snapshot and source types of the stack's account and regions; X-Ray writes take Resource *.",
-		"copy":    "Copies are scoped to snapflow's snapshot and copy name prefixes; copy keys named by alias are matched with kms:ResourceAliases on key/*; kms:GenerateDataKey* covers the plaintext and without-plaintext variants the service calls; X-Ray writes take Resource *.",
-		"export":  "Exports are scoped to snapflow's name prefixes and the export buckets' objects; s3:ListAllMyBuckets has no resource-level permission and is required of the caller by the ElastiCache and MemoryDB export guides; X-Ray writes take Resource *.",
+		"create":  "Snapshot ARNs are scoped to snapflow's sf- name prefix, and its deletes of its own failed snapshot are also conditioned on the snapflow:managed tag; sources are any cache of the account and regions (targets come from tags at run time); reads of snapshots are type-wide (a source's snapshots are listed by the source); Redshift Serverless ARNs hold generated IDs, not names; X-Ray writes take Resource *.",
+		"poll":    "Read-only Describe/Get/List on the snapshot types of the stack's account and regions; the duration tag only on snapflow's sf- snapshots (Redshift Serverless snapshot ARNs hold generated IDs); X-Ray writes take Resource *.",
+		"copy":    "Copies are scoped to snapflow's snapshot and copy name prefixes, and deletes of its own failed copy are also conditioned on the snapflow:managed tag; copy keys named by alias are matched with kms:ResourceAliases on key/*; kms:GenerateDataKey* covers the plaintext and without-plaintext variants the service calls; X-Ray writes take Resource *.",
+		"export":  "Exports are scoped to snapflow's sf- snapshots and the export buckets; s3:ListAllMyBuckets has no resource-level permission and is required of the caller of CopySnapshot by the ElastiCache and MemoryDB API permissions references; X-Ray writes take Resource *.",
 		"verify":  "Reads the export buckets' objects (bucket/*); X-Ray writes take Resource *.",
 		"prune":   "Deletes are scoped to snapflow's name prefixes and conditioned on the snapflow:managed tag; Redshift Serverless snapshot ARNs hold generated IDs, so only the tag condition applies; X-Ray writes take Resource *.",
 		"summary": "X-Ray tracing writes take Resource *.",

@@ -124,12 +124,13 @@ var expectedActions = map[string][]string{
 		"memorydb:CreateSnapshot", "memorydb:DescribeSnapshots", "memorydb:DescribeClusters", "memorydb:TagResource", "memorydb:ListTags",
 		"redshift-serverless:CreateSnapshot", "redshift-serverless:GetSnapshot", "redshift-serverless:GetNamespace",
 		"redshift-serverless:TagResource", "redshift-serverless:ListTagsForResource", "redshift-serverless:ListSnapshots",
+		// its own failed snapshot of the slot, so that a re-run can make it again
+		"elasticache:DeleteSnapshot", "elasticache:DeleteServerlessCacheSnapshot", "memorydb:DeleteSnapshot", "redshift-serverless:DeleteSnapshot",
 	},
 	"poll": {
-		"elasticache:DescribeSnapshots", "elasticache:DescribeServerlessCacheSnapshots", "elasticache:DescribeReplicationGroups",
-		"elasticache:DescribeCacheClusters", "elasticache:DescribeServerlessCaches", "elasticache:ListTagsForResource",
-		"memorydb:DescribeSnapshots", "memorydb:DescribeClusters", "memorydb:ListTags",
-		"redshift-serverless:GetSnapshot", "redshift-serverless:GetNamespace", "redshift-serverless:ListTagsForResource",
+		"elasticache:DescribeSnapshots", "elasticache:DescribeServerlessCacheSnapshots", "elasticache:ListTagsForResource",
+		"memorydb:DescribeSnapshots", "memorydb:ListTags",
+		"redshift-serverless:GetSnapshot", "redshift-serverless:ListTagsForResource",
 		// the duration tag on a completed snapshot
 		"elasticache:AddTagsToResource", "memorydb:TagResource", "redshift-serverless:TagResource",
 	},
@@ -138,19 +139,19 @@ var expectedActions = map[string][]string{
 		"elasticache:DescribeServerlessCacheSnapshots", "elasticache:AddTagsToResource", "elasticache:ListTagsForResource",
 		"memorydb:CopySnapshot", "memorydb:DescribeSnapshots", "memorydb:TagResource", "memorydb:ListTags",
 		"kms:CreateGrant", "kms:DescribeKey", "kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*",
+		// its own failed copy of the slot
+		"elasticache:DeleteSnapshot", "elasticache:DeleteServerlessCacheSnapshot", "memorydb:DeleteSnapshot",
 	},
 	"export": {
-		"elasticache:CopySnapshot", "elasticache:ExportServerlessCacheSnapshot", "elasticache:DescribeSnapshots",
-		"elasticache:DescribeServerlessCacheSnapshots", "memorydb:CopySnapshot", "memorydb:DescribeSnapshots",
-		"s3:GetBucketLocation", "s3:ListBucket", "s3:GetBucketAcl", "s3:GetBucketPolicy", "s3:PutObject", "s3:GetObject",
-		"s3:ListAllMyBuckets",
+		"elasticache:CopySnapshot", "elasticache:ExportServerlessCacheSnapshot", "memorydb:CopySnapshot",
+		"s3:GetBucketLocation", "s3:ListAllMyBuckets",
 	},
 	"verify": {"s3:GetObject", "s3:ListBucket"},
 	"prune": {
 		"elasticache:DescribeSnapshots", "elasticache:DescribeServerlessCacheSnapshots", "elasticache:ListTagsForResource",
 		"elasticache:DeleteSnapshot", "elasticache:DeleteServerlessCacheSnapshot",
 		"memorydb:DescribeSnapshots", "memorydb:ListTags", "memorydb:DeleteSnapshot",
-		"redshift-serverless:ListSnapshots", "redshift-serverless:GetSnapshot", "redshift-serverless:ListTagsForResource",
+		"redshift-serverless:ListSnapshots", "redshift-serverless:ListTagsForResource",
 		"redshift-serverless:DeleteSnapshot",
 	},
 	"summary": {},
@@ -223,15 +224,38 @@ func TestRoleScoping(t *testing.T) {
 	}{
 		{"create", "ElastiCacheTagOnCreate", []string{fmt.Sprintf(arn, "elasticache", "snapshot:sf-*"), fmt.Sprintf(arn, "elasticache", "serverlesscachesnapshot:sf-*")}, false},
 		{"create", "MemoryDBTagOnCreate", []string{fmt.Sprintf(arn, "memorydb", "snapshot/sf-*")}, false},
+		// One resource type per statement: each action only on the types
+		// it is authorized on.
+		{"create", "ElastiCacheReplicationGroups", []string{fmt.Sprintf(arn, "elasticache", "replicationgroup:*")}, false},
+		{"create", "ElastiCacheCacheClusters", []string{fmt.Sprintf(arn, "elasticache", "cluster:*")}, false},
+		{"create", "ElastiCacheCreate", []string{fmt.Sprintf(arn, "elasticache", "snapshot:sf-*")}, false},
+		{"create", "ElastiCacheServerlessCreate", []string{fmt.Sprintf(arn, "elasticache", "serverlesscachesnapshot:sf-*")}, false},
+		{"create", "MemoryDBClusters", []string{fmt.Sprintf(arn, "memorydb", "cluster/*")}, false},
+		{"create", "RedshiftServerlessNamespaces", []string{fmt.Sprintf(arn, "redshift-serverless", "namespace/*")}, false},
+		{"create", "RedshiftServerlessSnapshotsRead", []string{fmt.Sprintf(arn, "redshift-serverless", "snapshot/*")}, false},
+		// create deletes only its own failed snapshot: sf-, managed.
+		{"create", "ElastiCacheDeleteManaged", []string{fmt.Sprintf(arn, "elasticache", "snapshot:sf-*")}, true},
+		{"create", "ElastiCacheServerlessDeleteManaged", []string{fmt.Sprintf(arn, "elasticache", "serverlesscachesnapshot:sf-*")}, true},
+		{"create", "MemoryDBDeleteManaged", []string{fmt.Sprintf(arn, "memorydb", "snapshot/sf-*")}, true},
+		{"create", "RedshiftServerlessDeleteManaged", []string{fmt.Sprintf(arn, "redshift-serverless", "snapshot/*")}, true},
 		{"copy", "ElastiCacheTagCopy", []string{fmt.Sprintf(arn, "elasticache", "snapshot:sfc-*"), fmt.Sprintf(arn, "elasticache", "serverlesscachesnapshot:sfc-*")}, false},
-		{"prune", "ElastiCacheDeleteManaged", []string{
-			fmt.Sprintf(arn, "elasticache", "snapshot:sf-*"), fmt.Sprintf(arn, "elasticache", "snapshot:sfc-*"),
+		{"copy", "ElastiCacheCopy", []string{fmt.Sprintf(arn, "elasticache", "snapshot:sf-*"), fmt.Sprintf(arn, "elasticache", "snapshot:sfc-*")}, false},
+		// copy deletes only its own failed copy: the copy prefixes, managed.
+		{"copy", "ElastiCacheDeleteManaged", []string{fmt.Sprintf(arn, "elasticache", "snapshot:sfc-*")}, true},
+		{"copy", "ElastiCacheServerlessDeleteManaged", []string{fmt.Sprintf(arn, "elasticache", "serverlesscachesnapshot:sfc-*")}, true},
+		{"copy", "MemoryDBDeleteManaged", []string{fmt.Sprintf(arn, "memorydb", "snapshot/sfc-*")}, true},
+		{"prune", "ElastiCacheDeleteManaged", []string{fmt.Sprintf(arn, "elasticache", "snapshot:sf-*"), fmt.Sprintf(arn, "elasticache", "snapshot:sfc-*")}, true},
+		{"prune", "ElastiCacheServerlessDeleteManaged", []string{
 			fmt.Sprintf(arn, "elasticache", "serverlesscachesnapshot:sf-*"), fmt.Sprintf(arn, "elasticache", "serverlesscachesnapshot:sfc-*"),
 		}, true},
 		{"prune", "MemoryDBDeleteManaged", []string{fmt.Sprintf(arn, "memorydb", "snapshot/sf-*"), fmt.Sprintf(arn, "memorydb", "snapshot/sfc-*")}, true},
 		{"prune", "RedshiftServerlessDeleteManaged", []string{fmt.Sprintf(arn, "redshift-serverless", "snapshot/*")}, true},
+		// export exports the slot's snapshot (sf-) only.
+		{"export", "ElastiCacheExport", []string{fmt.Sprintf(arn, "elasticache", "snapshot:sf-*")}, false},
+		{"export", "ElastiCacheServerlessExport", []string{fmt.Sprintf(arn, "elasticache", "serverlesscachesnapshot:sf-*")}, false},
+		{"export", "MemoryDBExport", []string{fmt.Sprintf(arn, "memorydb", "snapshot/sf-*")}, false},
 		{"export", "ExportBucket", []string{"arn:${AWS::Partition}:s3:::snapflow-exports-example"}, false},
-		{"export", "ExportObjects", []string{"arn:${AWS::Partition}:s3:::snapflow-exports-example/*"}, false},
+		{"export", "ExportFindBucket", []string{"*"}, false},
 		{"verify", "ReadExports", []string{"arn:${AWS::Partition}:s3:::snapflow-exports-example/*"}, false},
 		{"copy", "CopyKeyUseByAlias", []string{fmt.Sprintf(arn, "kms", "key/*")}, false},
 	}

@@ -114,9 +114,17 @@ func TestVariant(t *testing.T) {
 	if _, ok := cp["CopyKeyUseByAlias"]; ok {
 		t.Error("alias statement without an alias")
 	}
+	// copy deletes only its own copies: the copy prefixes, not sf-.
+	if got := cp["MemoryDBDeleteManaged"].Resources; !slices.Contains(got, "arn:${AWS::Partition}:memorydb:us-west-2:111122223333:snapshot/dr-*") ||
+		slices.ContainsFunc(got, func(r string) bool { return strings.HasSuffix(r, "/sf-*") }) {
+		t.Errorf("copy MemoryDBDeleteManaged resources = %v", got)
+	}
 	export := stmts("export")
-	if got := export["ExportObjects"].Resources; !slices.Equal(got, []string{"arn:${AWS::Partition}:s3:::team-exports/*"}) {
-		t.Errorf("ExportObjects = %v", got)
+	if got := export["ExportBucket"].Resources; !slices.Equal(got, []string{"arn:${AWS::Partition}:s3:::team-exports"}) {
+		t.Errorf("ExportBucket = %v", got)
+	}
+	if _, ok := export["ExportObjects"]; ok {
+		t.Error("export has object rights: the service writes the objects through the bucket's grant")
 	}
 	if _, ok := stmts("verify")["DecryptExports"]; ok {
 		t.Error("verify decrypts without a KMS bucket")

@@ -141,9 +141,31 @@ func TestWrongCallsAreDenied(t *testing.T) {
 		call handCall
 		want []string // parts of the finding
 	}{
-		{"create deleting a snapshot",
-			handCall{"create", "elasticache", "DeleteSnapshot", ec + "snapshot:" + sfName, iamcheck.Detail{ResourceTags: managedTags}},
-			[]string{"elasticache DeleteSnapshot by create", "elasticache:DeleteSnapshot on " + ec + "snapshot:" + sfName, "no statement allows elasticache:DeleteSnapshot"}},
+		{"export deleting a snapshot",
+			handCall{"export", "elasticache", "DeleteSnapshot", ec + "snapshot:" + sfName, iamcheck.Detail{ResourceTags: managedTags}},
+			[]string{"elasticache DeleteSnapshot by export", "elasticache:DeleteSnapshot on " + ec + "snapshot:" + sfName, "no statement allows elasticache:DeleteSnapshot"}},
+		{"create deleting a copy (only its own failed snapshot)",
+			handCall{"create", "elasticache", "DeleteSnapshot", ec + "snapshot:sfc-nightly-orders-202611200200", iamcheck.Detail{ResourceTags: managedTags}},
+			[]string{"elasticache DeleteSnapshot by create", "ElastiCacheDeleteManaged allows elasticache:DeleteSnapshot only on " + ec + "snapshot:sf-*"}},
+		{"create deleting an unmanaged snapshot",
+			handCall{"create", "memorydb", "DeleteSnapshot", mdb + "snapshot/sf-nightly-ledger-202611200200", iamcheck.Detail{ResourceTags: map[string]string{}}},
+			[]string{"by create", "MemoryDBDeleteManaged", "aws:ResourceTag/snapflow:managed"}},
+		{"copy deleting a snapshot (only its own failed copy)",
+			handCall{"copy", "elasticache", "DeleteServerlessCacheSnapshot", ec + "serverlesscachesnapshot:sf-nightly-carts-202611200200", iamcheck.Detail{ResourceTags: managedTags}},
+			[]string{"by copy", "ElastiCacheServerlessDeleteManaged allows elasticache:DeleteServerlessCacheSnapshot only on " + ec + "serverlesscachesnapshot:sfc-*"}},
+		{"copy deleting a Redshift Serverless snapshot",
+			handCall{"copy", "redshift-serverless", "DeleteSnapshot", rss + "snapshot/5f0e7f5c-93b1-4a8e-b0a4-7d2c6e9f1a3b", iamcheck.Detail{ResourceTags: managedTags}},
+			[]string{"by copy", "no statement allows redshift-serverless:DeleteSnapshot"}},
+		{"export writing an object (the service writes them)",
+			handCall{"export", "s3", "PutObject", bucket + "/exports/x.rdb", iamcheck.Detail{}},
+			[]string{"s3 PutObject by export", "no statement allows s3:PutObject"}},
+		{"export of a copy (only the slot's snapshot is exported)",
+			handCall{"export", "memorydb", "CopySnapshot", mdb + "snapshot/sfc-nightly-ledger-202611200200", iamcheck.Detail{RequestTags: map[string]string{},
+				Params: map[string]string{"TargetSnapshotName": "sfc-nightly-ledger-202611200200", "TargetBucket": "snapflow-exports-example"}}},
+			[]string{"by export", "MemoryDBExport allows memorydb:CopySnapshot only on " + mdb + "snapshot/sf-*"}},
+		{"poll reading a source",
+			handCall{"poll", "elasticache", "DescribeReplicationGroups", ec + "replicationgroup:orders", iamcheck.Detail{}},
+			[]string{"by poll", "no statement allows elasticache:DescribeReplicationGroups"}},
 		{"prune deleting an unmanaged snapshot (no snapflow:managed tag)",
 			handCall{"prune", "elasticache", "DeleteSnapshot", ec + "snapshot:" + sfName, iamcheck.Detail{ResourceTags: map[string]string{"owner": "someone"}}},
 			[]string{"by prune", "ElastiCacheDeleteManaged allows elasticache:DeleteSnapshot", "its condition is false",
@@ -171,7 +193,7 @@ func TestWrongCallsAreDenied(t *testing.T) {
 			[]string{"ElastiCacheTagDuration allows elasticache:AddTagsToResource only on"}},
 		{"the stack's region only",
 			handCall{"poll", "memorydb", "DescribeSnapshots", "arn:aws:memorydb:eu-west-1:" + acct + ":snapshot/sf-x", iamcheck.Detail{}},
-			[]string{"MemoryDBRead allows memorydb:DescribeSnapshots only on"}},
+			[]string{"MemoryDBSnapshotsRead allows memorydb:DescribeSnapshots only on"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -281,12 +303,10 @@ func TestUnusedReasons(t *testing.T) {
 		reasons[p.Function+" "+p.Sid+" "+p.Action+" "+p.Resource] = p.Reason
 	}
 	for key, want := range map[string]string{
-		"verify #1(logs:CreateLogStream) logs:PutLogEvents arn:aws:logs:us-east-1:123456789012:log-group:Snapflow-FunctionsverifyLogsFB73CEBC:*": "unobservable",
-		"copy CopyKeyGrantByAlias kms:CreateGrant arn:aws:kms:us-east-1:123456789012:key/*":                                                      "unobservable",
-		"create MemoryDBCreate memorydb:CreateSnapshot arn:aws:memorydb:us-east-1:123456789012:snapshot/sf-*":                                    "inapplicable: memorydb:CreateSnapshot is authorized on cluster only, never on a snapshot",
-		"create ElastiCacheCreate elasticache:CreateSnapshot arn:aws:elasticache:us-east-1:123456789012:serverlesscache:*":                       "inapplicable",
-		"poll ElastiCacheRead elasticache:DescribeReplicationGroups arn:aws:elasticache:us-east-1:123456789012:replicationgroup:*":               "",
-		"export ExportObjects s3:PutObject arn:aws:s3:::snapflow-exports-example/*":                                                              "",
+		"verify #1(logs:CreateLogStream) logs:PutLogEvents arn:aws:logs:us-east-1:123456789012:log-group:Snapflow-FunctionsverifyLogsFB73CEBC:*":      "unobservable",
+		"copy CopyKeyGrantByAlias kms:CreateGrant arn:aws:kms:us-east-1:123456789012:key/*":                                                           "unobservable",
+		"create RedshiftServerlessDeleteManaged redshift-serverless:DeleteSnapshot arn:aws:redshift-serverless:us-east-1:123456789012:snapshot/*":     "",
+		"prune RedshiftServerlessSnapshotsRead redshift-serverless:ListTagsForResource arn:aws:redshift-serverless:us-east-1:123456789012:snapshot/*": "",
 	} {
 		got, ok := reasons[key]
 		if !ok {
@@ -363,6 +383,22 @@ func TestUnusedReasonsKinds(t *testing.T) {
 		}
 		if want == "" && got != "" || !strings.HasPrefix(got, want) {
 			t.Errorf("%s: reason %q, want %q", key, got, want)
+		}
+	}
+}
+
+// TestNoInapplicableGrants: the stack grants no action on a resource type
+// it is never authorized on (infra/stack/policies.go: a statement per
+// resource type).
+func TestNoInapplicableGrants(t *testing.T) {
+	ps := loadFixture(t)
+	r := iamcheck.Check(nil, iamcheck.LogicalIDOfKey, ps)
+	if len(r.Unused) == 0 {
+		t.Fatal("no grant listed")
+	}
+	for _, p := range r.Unused {
+		if strings.HasPrefix(p.Reason, "inapplicable") {
+			t.Errorf("%s", p)
 		}
 	}
 }
