@@ -12,11 +12,12 @@ import (
 var (
 	lambdaRetryErrors = []string{"Snapflow.Throttled", "Snapflow.Transient", "Lambda.ServiceException", "Lambda.AWSLambdaException",
 		"Lambda.SdkClientException", "Lambda.TooManyRequestsException", "States.Timeout"}
-	busyErrors = []string{"Snapflow.TargetBusy"}
+	busyErrors    = []string{"Snapflow.TargetBusy"}
+	crashedErrors = []string{"Runtime.ExitError", "Sandbox.Timedout", "Lambda.Unknown"}
 )
 
 // checkLambdaTask checks a Lambda task: the optimized integration with the
-// payload given, the handler's return value as the output, and the two
+// payload given, the handler's return value as the output, and the three
 // retriers with backoff, a delay cap and full jitter.
 func checkLambdaTask(t *testing.T, name string, st map[string]any, fn string, payload any) {
 	t.Helper()
@@ -38,16 +39,16 @@ func checkLambdaTask(t *testing.T, name string, st map[string]any, fn string, pa
 		t.Errorf("%s: no TimeoutSeconds", name)
 	}
 	retry, _ := st["Retry"].([]any)
-	if len(retry) != 2 {
+	if len(retry) != 3 {
 		t.Fatalf("%s: %d retriers", name, len(retry))
 	}
 	for i, want := range []struct {
-		errors           []string
-		interval, maxDel float64
-	}{{busyErrors, 60, 900}, {lambdaRetryErrors, 2, 60}} {
+		errors                     []string
+		interval, maxDel, attempts float64
+	}{{busyErrors, 60, 900, 6}, {lambdaRetryErrors, 2, 60, 6}, {crashedErrors, 5, 60, 3}} {
 		r := retry[i].(map[string]any)
 		if fmt.Sprint(r["ErrorEquals"]) != fmt.Sprint(want.errors) || r["IntervalSeconds"] != want.interval ||
-			r["BackoffRate"] != 2.0 || r["MaxAttempts"] != 6.0 || r["MaxDelaySeconds"] != want.maxDel || r["JitterStrategy"] != "FULL" {
+			r["BackoffRate"] != 2.0 || r["MaxAttempts"] != want.attempts || r["MaxDelaySeconds"] != want.maxDel || r["JitterStrategy"] != "FULL" {
 			t.Errorf("%s: retrier %d = %v", name, i, r)
 		}
 		for _, e := range r["ErrorEquals"].([]any) {

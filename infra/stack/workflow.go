@@ -26,6 +26,16 @@ var (
 	// busy is a source in a state that rejects the call (snapshotting,
 	// modifying, in maintenance): that takes minutes, not seconds.
 	busy = []string{string(errclass.TargetBusy)}
+	// crashed is a handler that did not answer: its process exited
+	// (Runtime.ExitError), or it ran out of time (Sandbox.Timedout);
+	// Lambda.Unknown is how Step Functions reports an unhandled Lambda
+	// error it cannot name, out-of-memory and timeouts included ("Handle
+	// Lambda service exceptions", Step Functions Developer Guide). Every
+	// handler is idempotent (a create, copy or export finds what an earlier
+	// attempt started and resumes it; a prune finds what is already gone),
+	// so a few attempts are safe; a handler that crashes every time still
+	// fails the target after them.
+	crashed = []string{"Runtime.ExitError", "Sandbox.Timedout", "Lambda.Unknown"}
 )
 
 // TargetsFailed is the error a run ends with when any target failed.
@@ -66,7 +76,7 @@ func NewWorkflow(scope constructs.Construct, id string, props *WorkflowProps) *W
 
 // lambdaTask invokes a handler with the whole state as its payload and
 // makes the handler's return value (Payload of the Invoke result) the
-// state, retrying as described at retryable and busy.
+// state, retrying as described at retryable, busy and crashed.
 func lambdaTask(scope constructs.Construct, name string, fns *Functions, fn string, payload sfn.TaskInput) awsstepfunctionstasks.LambdaInvoke {
 	if payload == nil {
 		payload = sfn.TaskInput_FromJsonPathAt(jsii.String("$"))
@@ -93,6 +103,14 @@ func lambdaTask(scope constructs.Construct, name string, fns *Functions, fn stri
 		Interval:       awscdk.Duration_Seconds(jsii.Number(2)),
 		BackoffRate:    jsii.Number(2),
 		MaxAttempts:    jsii.Number(6),
+		MaxDelay:       awscdk.Duration_Seconds(jsii.Number(60)),
+		JitterStrategy: sfn.JitterType_FULL,
+	})
+	t.AddRetry(&sfn.RetryProps{
+		Errors:         jsii.Strings(crashed...),
+		Interval:       awscdk.Duration_Seconds(jsii.Number(5)),
+		BackoffRate:    jsii.Number(2),
+		MaxAttempts:    jsii.Number(3),
 		MaxDelay:       awscdk.Duration_Seconds(jsii.Number(60)),
 		JitterStrategy: sfn.JitterType_FULL,
 	})

@@ -138,7 +138,10 @@ func errFault(service, action, code string, status int, msg string) emu.Fault {
 }
 
 // slowHow explains the race of every slow case.
-const slowHow = "; the handler's own context deadline (Lambda-Runtime-Deadline-Ms) and the platform's kill fall at the same instant: whichever wins, the target fails with Sandbox.Timedout (not retried) or the handler returns Snapflow.Transient (retried: recovered)"
+const slowHow = "; the handler's own context deadline (Lambda-Runtime-Deadline-Ms) and the platform's kill fall at the same instant: whichever wins (Sandbox.Timedout, or Snapflow.Transient from the handler), the task is retried and finds what the slow call did"
+
+// crashHow is what every crash case's retry does.
+const crashHow = "; Runtime.ExitError is retried, and the retry finds what the crashed attempt did"
 
 func slowFault(service, action string, d time.Duration) emu.Fault {
 	return emu.Fault{Service: service, Action: action, Kind: emu.FaultSlow, Delay: d, Count: 1}
@@ -160,7 +163,7 @@ func MatrixCases() []MatrixCase {
 			faults: []emu.Fault{fault("tagging", "GetResources", emu.FaultThrottle, 5)}},
 		MatrixCase{Step: "plan", Fault: "5xx", Expect: Recovered, selector: true, How: "tag:GetResources answers 500 5×",
 			faults: []emu.Fault{fault("tagging", "GetResources", emu.FaultInternal, 5)}},
-		MatrixCase{Step: "plan", Fault: "slow", Expect: "run failed Sandbox.Timedout", selector: true, speed: 20, Also: Recovered,
+		MatrixCase{Step: "plan", Fault: "slow", Expect: Recovered, selector: true, speed: 20,
 			How:    "tag:GetResources answers after 150 s (plan's timeout: 120 s)" + slowHow,
 			faults: []emu.Fault{slowFault("tagging", "GetResources", 150*time.Second)}},
 		na("plan", "busy", "plan reads tags only; no resource state can reject it"),
@@ -170,7 +173,7 @@ func MatrixCases() []MatrixCase {
 		MatrixCase{Step: "plan", Fault: "access-denied", Expect: "run failed Snapflow.AccessDenied", selector: true, How: "tag:GetResources AccessDenied",
 			faults: []emu.Fault{fault("tagging", "GetResources", emu.FaultAccessDenied, 0)}},
 		na("plan", "export-exists", "plan writes nothing"),
-		MatrixCase{Step: "plan", Fault: "crash", Expect: "run failed Runtime.ExitError", selector: true, crash: "plan", How: "the plan process exits after tag:GetResources, before answering"},
+		MatrixCase{Step: "plan", Fault: "crash", Expect: Recovered, selector: true, crash: "plan", How: "the plan process exits after tag:GetResources, before answering" + crashHow},
 	)
 	// create: DescribeReplicationGroups, CreateSnapshot, DescribeSnapshots, ListTagsForResource.
 	add(
@@ -178,13 +181,13 @@ func MatrixCases() []MatrixCase {
 			faults: []emu.Fault{fault(ec, "CreateSnapshot", emu.FaultThrottle, 5)}},
 		MatrixCase{Step: "create", Fault: "5xx", Expect: Recovered, state: "Create snapshot", How: "CreateSnapshot answers 500 5×",
 			faults: []emu.Fault{fault(ec, "CreateSnapshot", emu.FaultInternal, 5)}},
-		MatrixCase{Step: "create", Fault: "slow", Expect: failed("Sandbox.Timedout"), state: "Create snapshot", speed: 20, Also: Recovered,
+		MatrixCase{Step: "create", Fault: "slow", Expect: Recovered, state: "Create snapshot", speed: 20,
 			How:    "CreateSnapshot is done but answers after 90 s (create's timeout: 60 s)" + slowHow,
 			faults: []emu.Fault{slowFault(ec, "CreateSnapshot", 90*time.Second)}},
 		MatrixCase{Step: "create", Fault: "busy", Expect: Recovered, state: "Create snapshot", How: "CreateSnapshot InvalidReplicationGroupState 2×",
 			faults: []emu.Fault{fault(ec, "CreateSnapshot", emu.FaultBusy, 2)}},
-		MatrixCase{Step: "create", Fault: "snapshot-failed", Expect: failed("Snapflow.SnapshotFailed"), state: "Create snapshot", Rerun: failed("Snapflow.SnapshotFailed"),
-			How:    "the snapshot ends failed; a re-run of the slot meets the same failed snapshot and reports it again (the next slot starts afresh)",
+		MatrixCase{Step: "create", Fault: "snapshot-failed", Expect: failed("Snapflow.SnapshotFailed"), state: "Create snapshot",
+			How:    "the snapshot ends failed; the re-run of the slot deletes that failed snapshot (snapflow's own, of this slot), waits while it is deleted (TargetBusy) and makes it again",
 			faults: []emu.Fault{fault(ec, "CreateSnapshot", emu.FaultSnapshotFailed, 1)}},
 		MatrixCase{Step: "create", Fault: "quota", Expect: failed("Snapflow.QuotaExceeded"), state: "Create snapshot", How: "CreateSnapshot SnapshotQuotaExceededFault",
 			faults: []emu.Fault{fault(ec, "CreateSnapshot", emu.FaultQuota, 0)}},
@@ -196,7 +199,7 @@ func MatrixCases() []MatrixCase {
 		MatrixCase{Step: "create", Fault: "access-denied", Expect: failed("Snapflow.AccessDenied"), state: "Create snapshot", How: "CreateSnapshot AccessDenied",
 			faults: []emu.Fault{fault(ec, "CreateSnapshot", emu.FaultAccessDenied, 0)}},
 		na("create", "export-exists", "create writes no object"),
-		MatrixCase{Step: "create", Fault: "crash", Expect: failed("Runtime.ExitError"), state: "Create snapshot", crash: "create", How: "the create process exits after CreateSnapshot, before answering"},
+		MatrixCase{Step: "create", Fault: "crash", Expect: Recovered, state: "Create snapshot", crash: "create", How: "the create process exits after CreateSnapshot, before answering" + crashHow},
 	)
 	// poll (the snapshot phase): DescribeSnapshots, ListTagsForResource, AddTagsToResource.
 	add(
@@ -204,7 +207,7 @@ func MatrixCases() []MatrixCase {
 			faults: []emu.Fault{fault(ec, "DescribeSnapshots", emu.FaultThrottle, 5)}},
 		MatrixCase{Step: "poll", Fault: "5xx", Expect: Recovered, state: "Poll snapshot", How: "DescribeSnapshots answers 500 5×",
 			faults: []emu.Fault{fault(ec, "DescribeSnapshots", emu.FaultInternal, 5)}},
-		MatrixCase{Step: "poll", Fault: "slow", Expect: failed("Sandbox.Timedout"), state: "Poll snapshot", speed: 20, Also: Recovered,
+		MatrixCase{Step: "poll", Fault: "slow", Expect: Recovered, state: "Poll snapshot", speed: 20,
 			How:    "DescribeSnapshots answers after 45 s (poll's timeout: 30 s)" + slowHow,
 			faults: []emu.Fault{slowFault(ec, "DescribeSnapshots", 45*time.Second)}},
 		na("poll", "busy", "poll only describes; no resource state rejects a describe"),
@@ -215,7 +218,7 @@ func MatrixCases() []MatrixCase {
 		MatrixCase{Step: "poll", Fault: "access-denied", Expect: failed("Snapflow.AccessDenied"), state: "Poll snapshot", How: "DescribeSnapshots AccessDenied",
 			faults: []emu.Fault{fault(ec, "DescribeSnapshots", emu.FaultAccessDenied, 0)}},
 		na("poll", "export-exists", "poll writes no object"),
-		MatrixCase{Step: "poll", Fault: "crash", Expect: failed("Runtime.ExitError"), state: "Poll snapshot", crash: "poll", How: "the poll process exits after DescribeSnapshots, before answering"},
+		MatrixCase{Step: "poll", Fault: "crash", Expect: Recovered, state: "Poll snapshot", crash: "poll", How: "the poll process exits after DescribeSnapshots, before answering" + crashHow},
 	)
 	// copy: CopySnapshot (no TargetBucket).
 	add(
@@ -223,13 +226,13 @@ func MatrixCases() []MatrixCase {
 			faults: []emu.Fault{fault(ec, "CopySnapshot", emu.FaultThrottle, 5)}},
 		MatrixCase{Step: "copy", Fault: "5xx", Expect: Recovered, state: "Copy snapshot", How: "CopySnapshot answers 500 5×",
 			faults: []emu.Fault{fault(ec, "CopySnapshot", emu.FaultInternal, 5)}},
-		MatrixCase{Step: "copy", Fault: "slow", Expect: failed("Sandbox.Timedout"), state: "Copy snapshot", speed: 20, Also: Recovered,
+		MatrixCase{Step: "copy", Fault: "slow", Expect: Recovered, state: "Copy snapshot", speed: 20,
 			How:    "CopySnapshot is done but answers after 90 s (copy's timeout: 60 s)" + slowHow,
 			faults: []emu.Fault{slowFault(ec, "CopySnapshot", 90*time.Second)}},
 		MatrixCase{Step: "copy", Fault: "busy", Expect: Recovered, state: "Copy snapshot", How: "CopySnapshot InvalidSnapshotState 2×",
 			faults: []emu.Fault{fault(ec, "CopySnapshot", emu.FaultBusy, 2)}},
-		MatrixCase{Step: "copy", Fault: "snapshot-failed", Expect: failed("Snapflow.SnapshotFailed"), state: "Copy snapshot", Rerun: failed("Snapflow.SnapshotFailed"),
-			How:    "the copy ends failed; a re-run of the slot meets the same failed copy and reports it again",
+		MatrixCase{Step: "copy", Fault: "snapshot-failed", Expect: failed("Snapflow.SnapshotFailed"), state: "Copy snapshot",
+			How:    "the copy ends failed; the re-run of the slot resumes the snapshot, deletes the failed copy (TargetBusy while it goes) and copies again",
 			faults: []emu.Fault{fault(ec, "CopySnapshot", emu.FaultSnapshotFailed, 1)}},
 		MatrixCase{Step: "copy", Fault: "quota", Expect: failed("Snapflow.QuotaExceeded"), state: "Copy snapshot", How: "CopySnapshot SnapshotQuotaExceededFault",
 			faults: []emu.Fault{fault(ec, "CopySnapshot", emu.FaultQuota, 0)}},
@@ -238,7 +241,7 @@ func MatrixCases() []MatrixCase {
 		MatrixCase{Step: "copy", Fault: "access-denied", Expect: failed("Snapflow.AccessDenied"), state: "Copy snapshot", How: "CopySnapshot AccessDenied",
 			faults: []emu.Fault{fault(ec, "CopySnapshot", emu.FaultAccessDenied, 0)}},
 		na("copy", "export-exists", "the copy writes no object (export/export-exists)"),
-		MatrixCase{Step: "copy", Fault: "crash", Expect: failed("Runtime.ExitError"), state: "Copy snapshot", crash: "copy", How: "the copy process exits after CopySnapshot, before answering"},
+		MatrixCase{Step: "copy", Fault: "crash", Expect: Recovered, state: "Copy snapshot", crash: "copy", How: "the copy process exits after CopySnapshot, before answering" + crashHow},
 	)
 	// export: CopySnapshot with TargetBucket.
 	add(
@@ -246,7 +249,7 @@ func MatrixCases() []MatrixCase {
 			faults: []emu.Fault{fault(ec, "CopySnapshot", emu.FaultThrottle, 5)}},
 		MatrixCase{Step: "export", Fault: "5xx", Expect: Recovered, state: "Export snapshot", How: "CopySnapshot (export) answers 500 5×",
 			faults: []emu.Fault{fault(ec, "CopySnapshot", emu.FaultInternal, 5)}},
-		MatrixCase{Step: "export", Fault: "slow", Expect: failed("Sandbox.Timedout"), state: "Export snapshot", speed: 20, Also: Recovered,
+		MatrixCase{Step: "export", Fault: "slow", Expect: Recovered, state: "Export snapshot", speed: 20,
 			How:    "the export is started but CopySnapshot answers after 90 s (export's timeout: 60 s)" + slowHow,
 			faults: []emu.Fault{slowFault(ec, "CopySnapshot", 90*time.Second)}},
 		MatrixCase{Step: "export", Fault: "busy", Expect: Recovered, state: "Export snapshot", How: "CopySnapshot (export) InvalidSnapshotState 2×",
@@ -263,7 +266,7 @@ func MatrixCases() []MatrixCase {
 			setup: func(ctx context.Context, r *Runner) error {
 				return putObject(ctx, r, "e2e/"+snapName+"-0001.rdb", []byte("REDIS0011 an earlier export of this slot"))
 			}},
-		MatrixCase{Step: "export", Fault: "crash", Expect: failed("Runtime.ExitError"), state: "Export snapshot", crash: "export", How: "the export process exits after CopySnapshot, before answering"},
+		MatrixCase{Step: "export", Fault: "crash", Expect: Recovered, state: "Export snapshot", crash: "export", How: "the export process exits after CopySnapshot, before answering" + crashHow},
 	)
 	// verify: HeadObject, GetObject (range) of each exported object.
 	add(
@@ -282,7 +285,7 @@ func MatrixCases() []MatrixCase {
 		MatrixCase{Step: "verify", Fault: "access-denied", Expect: failed("Snapflow.AccessDenied"), state: "Verify export", How: "HeadObject AccessDenied",
 			faults: []emu.Fault{fault(s3s, "HeadObject", emu.FaultAccessDenied, 0)}},
 		na("verify", "export-exists", "that is export/export-exists, which verify checks"),
-		MatrixCase{Step: "verify", Fault: "crash", Expect: failed("Runtime.ExitError"), state: "Verify export", crash: "verify", How: "the verify process exits after its reads, before answering"},
+		MatrixCase{Step: "verify", Fault: "crash", Expect: Recovered, state: "Verify export", crash: "verify", How: "the verify process exits after its reads, before answering" + crashHow},
 	)
 	// prune: DescribeSnapshots, ListTagsForResource, DeleteSnapshot.
 	add(
@@ -290,7 +293,7 @@ func MatrixCases() []MatrixCase {
 			faults: []emu.Fault{fault(ec, "DeleteSnapshot", emu.FaultThrottle, 5)}},
 		MatrixCase{Step: "prune", Fault: "5xx", Expect: Recovered, state: "Prune snapshots", How: "DeleteSnapshot answers 500 5×",
 			faults: []emu.Fault{fault(ec, "DeleteSnapshot", emu.FaultInternal, 5)}},
-		MatrixCase{Step: "prune", Fault: "slow", Expect: failed("Sandbox.Timedout"), state: "Prune snapshots", speed: 40, Also: Recovered,
+		MatrixCase{Step: "prune", Fault: "slow", Expect: Recovered, state: "Prune snapshots", speed: 40,
 			How:    "DeleteSnapshot is done but answers after 240 s (prune's timeout: 180 s)" + slowHow,
 			faults: []emu.Fault{slowFault(ec, "DeleteSnapshot", 240*time.Second)}},
 		MatrixCase{Step: "prune", Fault: "busy", Expect: Recovered, state: "Prune snapshots", How: "DeleteSnapshot InvalidSnapshotState 2×",
@@ -302,7 +305,7 @@ func MatrixCases() []MatrixCase {
 		MatrixCase{Step: "prune", Fault: "access-denied", Expect: failed("Snapflow.AccessDenied"), state: "Prune snapshots", How: "DeleteSnapshot AccessDenied",
 			faults: []emu.Fault{fault(ec, "DeleteSnapshot", emu.FaultAccessDenied, 0)}},
 		na("prune", "export-exists", "prune writes no object"),
-		MatrixCase{Step: "prune", Fault: "crash", Expect: failed("Runtime.ExitError"), state: "Prune snapshots", crash: "prune", How: "the prune process exits after DeleteSnapshot, before answering"},
+		MatrixCase{Step: "prune", Fault: "crash", Expect: Recovered, state: "Prune snapshots", crash: "prune", How: "the prune process exits after DeleteSnapshot, before answering" + crashHow},
 	)
 	// notify: the run's SNS publish (orders' snapshot ends failed, so there
 	// is an alert) and EventBridge PutEvents (a successful run).

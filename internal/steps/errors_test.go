@@ -134,7 +134,7 @@ func TestCreateErrors(t *testing.T) {
 			faulted("redshift-serverless", "CreateSnapshot", emu.FaultThrottle, createInput(analyticsPolicy))},
 		{"Transient", "create", "Snapflow.Transient", []string{"CreateServerlessCacheSnapshot"},
 			faulted("elasticache", "CreateServerlessCacheSnapshot", emu.FaultInternal, createInput(cartsPolicy))},
-		{"SnapshotFailed resumed", "create", "Snapflow.SnapshotFailed", []string{"failed"},
+		{"TargetBusy this slot's failed snapshot deleted", "create", "Snapflow.TargetBusy", []string{"had failed", "deleted it"},
 			func(f *fixture) any {
 				f.fault("elasticache", "CreateSnapshot", emu.FaultSnapshotFailed, 1)
 				it := f.item(ordersPolicy)
@@ -272,7 +272,7 @@ func TestCopyErrors(t *testing.T) {
 			faulted("elasticache", "CopyServerlessCacheSnapshot", emu.FaultThrottle, copyInput(cartsPolicy))},
 		{"Transient", "copy", "Snapflow.Transient", []string{"CopySnapshot"},
 			faulted("elasticache", "CopySnapshot", emu.FaultInternal, copyInput(ordersPolicy))},
-		{"SnapshotFailed resumed", "copy", "Snapflow.SnapshotFailed", []string{"sfc-nightly-orders"},
+		{"TargetBusy this slot's failed copy deleted", "copy", "Snapflow.TargetBusy", []string{"sfc-nightly-orders", "had failed"},
 			func(f *fixture) any {
 				st := f.snapshotted(ordersPolicy)
 				f.fault("elasticache", "CopySnapshot", emu.FaultSnapshotFailed, 1)

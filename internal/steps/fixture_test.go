@@ -249,7 +249,13 @@ func (f *fixture) wait(st events.TargetState) events.TargetState {
 func (f *fixture) run(item events.WorkItem) events.TargetState {
 	f.t.Helper()
 	st := f.must("create", map[string]any{"item": item, "AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID": "arn:parent"})
-	st = f.wait(st)
+	return f.finish(f.wait(st))
+}
+
+// finish runs the rest of a target's sub-workflow once its snapshot is
+// available: copy, export, verify and prune.
+func (f *fixture) finish(st events.TargetState) events.TargetState {
+	f.t.Helper()
 	if st.HasCopy {
 		st = f.wait(f.must("copy", st))
 	}

@@ -53,8 +53,9 @@ func (s *Steps) Start(ctx context.Context, in StartInput) (events.TargetState, e
 // step that cannot run is listed in Skipped with the reason.
 //
 // Errors: InvalidInput, Unsupported, NotFound (no such source), TargetBusy,
-// QuotaExceeded, AlreadyExists, AccessDenied, SnapshotFailed (a resumed
-// snapshot that failed), Throttled, Transient.
+// QuotaExceeded, AlreadyExists, AccessDenied, Throttled, Transient.
+// TargetBusy also covers this slot's own failed snapshot from an earlier
+// run: it is deleted, and made again when the workflow retries.
 func (s *Steps) Create(ctx context.Context, st events.TargetState) (events.TargetState, error) {
 	if err := checkItem(st); err != nil {
 		return st, err
@@ -179,7 +180,11 @@ func orReason(reason, fallback string) string {
 }
 
 // resume describes the snapshot (or copy) a create or copy found already
-// there and returns it when snapflow made it for the item's slot.
+// there and returns it when snapflow made it for the item's slot. One that
+// snapflow made for the slot but that failed (an earlier run's, re-driven)
+// is deleted, and resume returns TargetBusy until it is gone: the retried
+// create or copy then makes it afresh. Not made by snapflow for the slot:
+// AlreadyExists, and nothing is touched.
 func (s *Steps) resume(ctx context.Context, a snapshot.Adapter, name string, it events.WorkItem, isCopy bool) (snapshot.Snapshot, error) {
 	sn, err := a.Describe(ctx, name)
 	if err != nil {
@@ -196,7 +201,28 @@ func (s *Steps) resume(ctx context.Context, a snapshot.Adapter, name string, it 
 			"%s snapshot %s exists but was not made by snapflow for policy %s, target %s, slot %s (its tags say otherwise); rename or delete it",
 			it.Target.Service, name, it.Policy, it.Target.ID, it.Slot.UTC().Format(time.RFC3339))
 	}
-	s.log().InfoContext(ctx, "found this slot's snapshot already there", "name", name, "status", sn.RawStatus)
+	what := "snapshot"
+	if isCopy {
+		what = "copy"
+	}
+	switch sn.Status {
+	case snapshot.Failed:
+		// A run of this slot ended with its snapshot (or copy) failed: the
+		// slot is re-driven. snapflow made it (the tags above say so), so
+		// it deletes it and makes it again once it is gone (the workflow
+		// retries TargetBusy). The delete is conditioned on the managed
+		// tag in IAM too.
+		if err := a.Delete(ctx, name); err != nil && !errclass.Is(err, errclass.NotFound) {
+			return sn, err
+		}
+		s.log().WarnContext(ctx, "this slot's "+what+" had failed: deleted it, to make it again", "name", name, "status", sn.RawStatus)
+		return sn, errclass.New(errclass.TargetBusy,
+			"%s %s of this slot had failed (%s): snapflow deleted it and makes it again once it is gone", what, name, sn.RawStatus)
+	case snapshot.Deleting, snapshot.Deleted:
+		return sn, errclass.New(errclass.TargetBusy,
+			"%s %s of this slot is being deleted (%s): it is made again once it is gone", what, name, sn.RawStatus)
+	}
+	s.log().InfoContext(ctx, "found this slot's "+what+" already there", "name", name, "status", sn.RawStatus)
 	return sn, nil
 }
 
@@ -358,8 +384,9 @@ func (s *Steps) tagDuration(ctx context.Context, a snapshot.Adapter, it events.W
 // Without HasCopy it changes nothing.
 //
 // Errors: InvalidInput, Unsupported, NotFound, TargetBusy (the snapshot is
-// busy), AlreadyExists, QuotaExceeded, AccessDenied (e.g. the KMS key),
-// SnapshotFailed (a resumed copy that failed), Throttled, Transient.
+// busy, or this slot's failed copy from an earlier run is being deleted to
+// be made again), AlreadyExists, QuotaExceeded, AccessDenied (e.g. the KMS
+// key), Throttled, Transient.
 func (s *Steps) Copy(ctx context.Context, st events.TargetState) (events.TargetState, error) {
 	if err := checkItem(st); err != nil {
 		return st, err

@@ -242,6 +242,114 @@ func TestSameSlotTwice(t *testing.T) {
 	}
 }
 
+// TestFailedSlotRedriven: a run whose snapshot (or copy) ended failed
+// reports it; re-driving the slot deletes that failed snapshot (snapflow's
+// own, of this slot), retries while it is being deleted (TargetBusy, which
+// the workflow retries) and ends with exactly one available snapshot and
+// copy of the slot.
+func TestFailedSlotRedriven(t *testing.T) {
+	cases := []struct {
+		lc     lifecycle
+		fail   string // the create or copy step that ends failed
+		action string // its API operation
+	}{
+		{lifecycles[0], "create", "CreateSnapshot"},
+		{lifecycles[0], "copy", "CopySnapshot"},
+		{lifecycles[4], "create", "CreateServerlessCacheSnapshot"},
+		{lifecycles[4], "copy", "CopyServerlessCacheSnapshot"},
+		{lifecycles[5], "create", "CreateSnapshot"},
+		{lifecycles[5], "copy", "CopySnapshot"},
+		{lifecycles[7], "create", "CreateSnapshot"},
+	}
+	for _, tc := range cases {
+		lc := tc.lc
+		t.Run(lc.name+"/"+tc.fail, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			doc := policy("nightly", "["+lc.target+"]", `"retention": {"keepLast": 3}, `+lc.extra)
+			item := f.workItems(f.mustPlan(doc, start))[0]
+			svc := map[string]string{"elasticache": "elasticache", "elasticache-serverless": "elasticache"}[lc.service]
+			if svc == "" {
+				svc = lc.service
+			}
+			f.fault(svc, tc.action, emu.FaultSnapshotFailed, 1)
+
+			// The first run: the failure is reported, nothing is deleted.
+			st := f.must("create", events.TargetState{Item: item})
+			if tc.fail == "copy" {
+				st = f.must("copy", f.wait(st))
+			}
+			for i := 0; ; i++ {
+				if i == 200 {
+					t.Fatal("the failed phase never ended")
+				}
+				f.aws.Clock().Advance(time.Duration(max(st.WaitSeconds, 1)) * time.Second)
+				next, ie := f.step("poll", st)
+				if ie != nil {
+					wantError(t, ie, "Snapflow.SnapshotFailed", map[string]string{"create": item.SnapshotName, "copy": item.CopyName}[tc.fail])
+					break
+				}
+				st = next
+			}
+
+			// The re-drive, as the workflow retries TargetBusy.
+			mark := f.mark()
+			retry := func(step string, in events.TargetState) (events.TargetState, int) {
+				for busy := 0; ; busy++ {
+					out, ie := f.step(step, in)
+					if ie == nil {
+						return out, busy
+					}
+					if ie.Type != "Snapflow.TargetBusy" || busy == 10 {
+						t.Fatalf("%s: %s: %s", step, ie.Type, ie.Message)
+					}
+					f.aws.Clock().Advance(time.Minute)
+				}
+			}
+			again, busyCreate := retry("create", events.TargetState{Item: item})
+			again = f.wait(again)
+			busyCopy := 0
+			if again.HasCopy {
+				again, busyCopy = retry("copy", again)
+				again = f.wait(again)
+				again.HasCopy = false // copied: finish goes on with the export
+			}
+			again = f.finish(again)
+			if busy := map[string]int{"create": busyCreate, "copy": busyCopy}[tc.fail]; busy == 0 {
+				t.Errorf("the re-driven %s met no TargetBusy: the failed one was not deleted first", tc.fail)
+			}
+			deletes := 0
+			for _, c := range f.mutating(mark) {
+				if strings.Contains(c, "Delete") {
+					deletes++
+				}
+			}
+			if deletes != 1 {
+				t.Errorf("the re-drive deleted %d snapshots, want 1 (the failed one): %v", deletes, f.mutating(mark))
+			}
+			want := []string{item.SnapshotName}
+			if lc.copy {
+				want = append(want, item.CopyName)
+			}
+			got := f.names(lc.service, lc.id, lc.kind)
+			slices.Sort(got)
+			slices.Sort(want)
+			if !slices.Equal(got, want) {
+				t.Errorf("snapshots %v, want %v", got, want)
+			}
+			list, err := f.adapter(lc.service).List(context.Background(), lc.id, lc.kind)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, sn := range list {
+				if sn.Status != snapshot.Available {
+					t.Errorf("%s is %s", sn.Name, sn.RawStatus)
+				}
+			}
+		})
+	}
+}
+
 // TestDryRun makes nothing and deletes nothing, and says what retention
 // would delete.
 func TestDryRun(t *testing.T) {
