@@ -18,6 +18,7 @@ import (
 
 	"github.com/snapflow/snapflow/events"
 	"github.com/snapflow/snapflow/internal/awsclient"
+	"github.com/snapflow/snapflow/internal/errclass"
 	"github.com/snapflow/snapflow/internal/iamcheck"
 	"github.com/snapflow/snapflow/internal/localaws"
 	"github.com/snapflow/snapflow/internal/localaws/emu"
@@ -125,7 +126,7 @@ func config(url, key string) aws.Config {
 
 func newFlow(t *testing.T) *flow {
 	t.Helper()
-	local := localaws.New(localaws.Options{Speed: 0, Start: start})
+	local := localaws.New(localaws.Options{Speed: 0, Start: start.Add(-48 * time.Hour)})
 	if err := local.Start("127.0.0.1:0"); err != nil {
 		t.Fatal(err)
 	}
@@ -152,13 +153,20 @@ func (f *flow) call(handler string, st events.TargetState) events.TargetState {
 	m := map[string]func(context.Context, events.TargetState) (events.TargetState, error){
 		"create": s.Create, "poll": s.Poll, "copy": s.Copy, "export": s.Export, "verify": s.Verify, "prune": s.Prune,
 	}
-	mark := len(f.aws.Calls())
-	out, err := m[handler](f.ctx, st)
-	if err != nil {
-		f.t.Fatalf("%s %s: %v", handler, st.Item.Target.ID, err)
+	for i := 0; ; i++ {
+		mark := len(f.aws.Calls())
+		out, err := m[handler](f.ctx, st)
+		f.describe(handler, st.Item, f.aws.Calls()[mark:])
+		if errclass.Is(err, errclass.TargetBusy) && i < 5 {
+			// As the state machine retries TargetBusy: 60 s later.
+			f.aws.Clock().Advance(time.Minute)
+			continue
+		}
+		if err != nil {
+			f.t.Fatalf("%s %s: %v", handler, st.Item.Target.ID, err)
+		}
+		return out
 	}
-	f.describe(handler, st.Item, f.aws.Calls()[mark:])
-	return out
 }
 
 func (f *flow) describe(handler string, it events.WorkItem, calls []emu.Call) {
@@ -210,6 +218,72 @@ func (f *flow) captureTags(it events.WorkItem) {
 	}
 }
 
+// failed leaves what a failed earlier run of the item's slot leaves: its
+// snapshot failed and, when the item copies, its copy failed too, with the
+// names and tags snapflow gives them (the snapshot is made available first
+// for the copy, then deleted and made again, failing).
+func (f *flow) failed(it events.WorkItem) {
+	f.t.Helper()
+	a, err := f.admin.For(it.Target.Service)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	svc, create, copyOp := "elasticache", "CreateSnapshot", "CopySnapshot"
+	switch it.Target.Service {
+	case events.ServiceElastiCacheServerless:
+		create, copyOp = "CreateServerlessCacheSnapshot", "CopyServerlessCacheSnapshot"
+	case events.ServiceMemoryDB, events.ServiceRedshiftServerless:
+		svc = it.Target.Service
+	}
+	failing := func(action string, do func() error) {
+		f.t.Helper()
+		id := f.aws.Faults().Add(emu.Fault{Service: svc, Action: action, Kind: emu.FaultSnapshotFailed, Count: 1})
+		defer f.aws.Faults().Remove(id)
+		if err := do(); err != nil {
+			f.t.Fatalf("%s %s: %v", action, it.SnapshotName, err)
+		}
+	}
+	until := func(name string, done func(snapshot.Snapshot, error) bool) {
+		f.t.Helper()
+		for i := 0; ; i++ {
+			sn, err := a.Describe(f.ctx, name)
+			if done(sn, err) {
+				return
+			}
+			if i == 500 {
+				f.t.Fatalf("%s: %s %v", name, sn.RawStatus, err)
+			}
+			f.aws.Clock().Advance(time.Minute)
+		}
+	}
+	is := func(want snapshot.Status) func(snapshot.Snapshot, error) bool {
+		return func(sn snapshot.Snapshot, err error) bool { return err == nil && sn.Status == want }
+	}
+	makeIt := func() error {
+		_, err := a.Create(f.ctx, snapshot.CreateInput{SourceID: it.Target.ID, SourceKind: it.Target.Kind, Name: it.SnapshotName, Tags: it.Tags})
+		return err
+	}
+	if it.Copy != nil {
+		if err := makeIt(); err != nil {
+			f.t.Fatal(err)
+		}
+		until(it.SnapshotName, is(snapshot.Available))
+		tags := maps.Clone(it.Tags)
+		tags[steps.TagCopyOf] = it.SnapshotName
+		failing(copyOp, func() error {
+			_, err := a.Copy(f.ctx, snapshot.CopyInput{SourceName: it.SnapshotName, TargetName: it.CopyName, Tags: tags})
+			return err
+		})
+		until(it.CopyName, is(snapshot.Failed))
+		if err := a.Delete(f.ctx, it.SnapshotName); err != nil {
+			f.t.Fatal(err)
+		}
+		until(it.SnapshotName, func(_ snapshot.Snapshot, err error) bool { return errclass.Is(err, errclass.NotFound) })
+	}
+	failing(create, makeIt)
+	until(it.SnapshotName, is(snapshot.Failed))
+}
+
 func (f *flow) wait(st events.TargetState) events.TargetState {
 	f.t.Helper()
 	for i := 0; !st.Done; i++ {
@@ -224,7 +298,10 @@ func (f *flow) wait(st events.TargetState) events.TargetState {
 
 // run is a day's run: plan, then each target's sub-workflow as the target
 // state machine runs it.
-func (f *flow) run(at time.Time) []events.TargetState {
+func (f *flow) run(at time.Time) []events.TargetState { return f.runWith(at, nil) }
+
+// runWith is run with before called for each item first.
+func (f *flow) runWith(at time.Time, before func(events.WorkItem)) []events.TargetState {
 	f.t.Helper()
 	f.aws.Clock().AdvanceTo(at)
 	var items []events.WorkItem
@@ -244,6 +321,12 @@ func (f *flow) run(at time.Time) []events.TargetState {
 	}
 	var out []events.TargetState
 	for _, it := range items {
+		if before != nil {
+			before(it)
+		}
+		// create and copy delete a failed snapshot or copy of the slot
+		// they find: the tags it had.
+		f.captureTags(it)
 		st := f.wait(f.call("create", events.TargetState{Item: it}))
 		if st.HasCopy {
 			st = f.wait(f.call("copy", st))
@@ -265,22 +348,17 @@ func fnForKey(key string) string { return iamcheck.LogicalIDOfKey(key) }
 // grant the stack could drop) or the flow does not reach the path that
 // does. A new entry means the stack grants something the handlers no longer
 // call, or a handler stopped calling it: check which.
-var wantUnused = map[string]string{
-	// create and copy delete their own failed snapshot or copy of the slot
-	// when the slot is re-driven, so that it is made again: the handlers
-	// do not do it yet (the grants come first), and the flow makes no
-	// snapshot fail.
-	"create ElastiCacheDeleteManaged: elasticache:DeleteSnapshot on arn:aws:elasticache:us-east-1:123456789012:snapshot:sf-*":                                         "failed snapshot re-driven",
-	"create ElastiCacheServerlessDeleteManaged: elasticache:DeleteServerlessCacheSnapshot on arn:aws:elasticache:us-east-1:123456789012:serverlesscachesnapshot:sf-*": "failed snapshot re-driven",
-	"create MemoryDBDeleteManaged: memorydb:DeleteSnapshot on arn:aws:memorydb:us-east-1:123456789012:snapshot/sf-*":                                                  "failed snapshot re-driven",
-	"create RedshiftServerlessDeleteManaged: redshift-serverless:DeleteSnapshot on arn:aws:redshift-serverless:us-east-1:123456789012:snapshot/*":                     "failed snapshot re-driven",
-	"copy ElastiCacheDeleteManaged: elasticache:DeleteSnapshot on arn:aws:elasticache:us-east-1:123456789012:snapshot:sfc-*":                                          "failed copy re-driven",
-	"copy ElastiCacheServerlessDeleteManaged: elasticache:DeleteServerlessCacheSnapshot on arn:aws:elasticache:us-east-1:123456789012:serverlesscachesnapshot:sfc-*":  "failed copy re-driven",
-	"copy MemoryDBDeleteManaged: memorydb:DeleteSnapshot on arn:aws:memorydb:us-east-1:123456789012:snapshot/sfc-*":                                                   "failed copy re-driven",
-}
+var wantUnused = map[string]string{}
 
 func TestStepsFlowIsAllowed(t *testing.T) {
 	f := newFlow(t)
+	// The day before, re-driven: each target's snapshot (and copy) of the
+	// slot had failed; create (and copy) delete it and make it again.
+	for _, st := range f.runWith(start.Add(-24*time.Hour), f.failed) {
+		if st.Resumed {
+			t.Errorf("%s: resumed a failed snapshot or copy", st.Item.Target.ID)
+		}
+	}
 	first := f.run(start)
 	// The same slot re-driven: create, copy and export find what the first
 	// run made and resume with it (the resume paths' calls).
@@ -353,6 +431,7 @@ func TestStepsFlowIsAllowed(t *testing.T) {
 // agrees with what the harness knows from the work items.
 func TestStepsFlowRecordOnly(t *testing.T) {
 	f := newFlow(t)
+	f.runWith(start.Add(-24*time.Hour), f.failed)
 	f.run(start)
 	f.run(start)
 	f.run(start.Add(24 * time.Hour))
