@@ -90,30 +90,25 @@ func lambdaTask(scope constructs.Construct, name string, fns *Functions, fn stri
 		// means the invocation was lost, and is retried.
 		TaskTimeout: sfn.Timeout_Duration(fns.Timeout(fn).Plus(awscdk.Duration_Seconds(jsii.Number(30)))),
 	})
-	t.AddRetry(&sfn.RetryProps{
-		Errors:         jsii.Strings(busy...),
-		Interval:       awscdk.Duration_Seconds(jsii.Number(60)),
-		BackoffRate:    jsii.Number(2),
-		MaxAttempts:    jsii.Number(6),
-		MaxDelay:       awscdk.Duration_Minutes(jsii.Number(15)),
-		JitterStrategy: sfn.JitterType_FULL,
-	})
-	t.AddRetry(&sfn.RetryProps{
-		Errors:         jsii.Strings(retryable...),
-		Interval:       awscdk.Duration_Seconds(jsii.Number(2)),
-		BackoffRate:    jsii.Number(2),
-		MaxAttempts:    jsii.Number(6),
-		MaxDelay:       awscdk.Duration_Seconds(jsii.Number(60)),
-		JitterStrategy: sfn.JitterType_FULL,
-	})
-	t.AddRetry(&sfn.RetryProps{
-		Errors:         jsii.Strings(crashed...),
-		Interval:       awscdk.Duration_Seconds(jsii.Number(5)),
-		BackoffRate:    jsii.Number(2),
-		MaxAttempts:    jsii.Number(3),
-		MaxDelay:       awscdk.Duration_Seconds(jsii.Number(60)),
-		JitterStrategy: sfn.JitterType_FULL,
-	})
+	// Exponential backoff with full jitter, doubling up to maxDelay.
+	for _, r := range []struct {
+		errors             []string
+		interval, maxDelay awscdk.Duration
+		attempts           float64
+	}{
+		{busy, awscdk.Duration_Seconds(jsii.Number(60)), awscdk.Duration_Minutes(jsii.Number(15)), 6},
+		{retryable, awscdk.Duration_Seconds(jsii.Number(2)), awscdk.Duration_Seconds(jsii.Number(60)), 6},
+		{crashed, awscdk.Duration_Seconds(jsii.Number(5)), awscdk.Duration_Seconds(jsii.Number(60)), 3},
+	} {
+		t.AddRetry(&sfn.RetryProps{
+			Errors:         jsii.Strings(r.errors...),
+			Interval:       r.interval,
+			BackoffRate:    jsii.Number(2),
+			MaxAttempts:    jsii.Number(r.attempts),
+			MaxDelay:       r.maxDelay,
+			JitterStrategy: sfn.JitterType_FULL,
+		})
+	}
 	return t
 }
 

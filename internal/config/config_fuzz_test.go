@@ -4,17 +4,16 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/snapflow/snapflow/internal/fieldpath"
 	"github.com/snapflow/snapflow/internal/policy"
 )
 
@@ -111,13 +110,13 @@ func checkConfigError(t *testing.T, data []byte, err error) {
 			}
 			continue
 		}
-		segs, err := splitPath(fe.Field)
+		segs, err := fieldpath.Parse(fe.Field)
 		if err != nil {
 			t.Errorf("field %q: %v (rule %q)", fe.Field, err, fe.Rule)
 			continue
 		}
 		if fe.Rule == "unknown field" || wrongType.MatchString(fe.Rule) {
-			if yamlErr != nil || !lookup(doc, segs) {
+			if yamlErr != nil || !fieldpath.Lookup(doc, segs) {
 				t.Errorf("field %q (rule %q) is not in the document", fe.Field, fe.Rule)
 			}
 		}
@@ -177,87 +176,6 @@ func checkRoundTrip(t *testing.T, cfg *Config) {
 // wrongType matches the rules of values of the wrong type, the loader's and
 // internal/policy's.
 var wrongType = regexp.MustCompile(`^must be (an? (string|integer|boolean|object|array|mapping|list)|true or false), not `)
-
-// pathStep is one step of a field path: a name or key, or an index.
-type pathStep struct {
-	key   string
-	index int // -1 for a name or key
-}
-
-// splitPath checks that a field path is made of names (letters, digits, '_'
-// and '-') joined by dots, indexes [n] and quoted keys ["key"], and splits
-// it.
-func splitPath(p string) ([]pathStep, error) {
-	if p == "" {
-		return nil, errors.New("empty path")
-	}
-	var steps []pathStep
-	for i := 0; p != ""; i++ {
-		switch {
-		case strings.HasPrefix(p, `["`):
-			q, err := strconv.QuotedPrefix(p[1:])
-			if err != nil || !strings.HasPrefix(p[1+len(q):], "]") {
-				return nil, fmt.Errorf("bad quoted key at %q", p)
-			}
-			k, _ := strconv.Unquote(q)
-			steps = append(steps, pathStep{k, -1})
-			p = p[len(q)+2:]
-		case strings.HasPrefix(p, "["):
-			end := strings.IndexByte(p, ']')
-			if end < 2 || strings.Trim(p[1:end], "0123456789") != "" {
-				return nil, fmt.Errorf("bad index at %q", p)
-			}
-			n, err := strconv.Atoi(p[1:end])
-			if err != nil {
-				return nil, fmt.Errorf("bad index at %q", p)
-			}
-			steps = append(steps, pathStep{"", n})
-			p = p[end+1:]
-		default:
-			if i > 0 {
-				if p[0] != '.' {
-					return nil, fmt.Errorf("want '.' or '[' at %q", p)
-				}
-				p = p[1:]
-			}
-			n := strings.IndexFunc(p, func(c rune) bool {
-				return (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') && (c < '0' || c > '9') && c != '_' && c != '-'
-			})
-			if n < 0 {
-				n = len(p)
-			}
-			if n == 0 {
-				return nil, fmt.Errorf("empty or bad name at %q", p)
-			}
-			steps = append(steps, pathStep{p[:n], -1})
-			p = p[n:]
-		}
-	}
-	return steps, nil
-}
-
-// lookup reports whether a path names a value of a document decoded into
-// any.
-func lookup(doc any, steps []pathStep) bool {
-	for _, s := range steps {
-		switch v := doc.(type) {
-		case map[string]any:
-			x, ok := v[s.key]
-			if !ok || s.index >= 0 {
-				return false
-			}
-			doc = x
-		case []any:
-			if s.index < 0 || s.index >= len(v) {
-				return false
-			}
-			doc = v[s.index]
-		default:
-			return false
-		}
-	}
-	return true
-}
 
 func errString(err error) string {
 	if err == nil {

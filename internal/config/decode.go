@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/snapflow/snapflow/internal/fieldpath"
 	"github.com/snapflow/snapflow/internal/policy"
 )
 
@@ -94,7 +95,7 @@ func decode(e *errs, doc []byte) *Config {
 			cfg.Policies = decodePolicies(e, k, v)
 			cfg.policiesMalformed = v != nil && cfg.Policies == nil
 		default:
-			e.add(key("", k), "unknown field")
+			e.add(fieldpath.Name("", k), "unknown field")
 		}
 	}
 	return cfg
@@ -111,7 +112,7 @@ func decodeBucket(e *errs, path string, v any) *ExportBucket {
 	}
 	b := &ExportBucket{}
 	for _, k := range sortedKeys(obj) {
-		field, v := key(path, k), obj[k]
+		field, v := fieldpath.Name(path, k), obj[k]
 		switch k {
 		case "create":
 			b.Create = derefBool(boolean(e, field, v))
@@ -145,7 +146,7 @@ func decodePolicies(e *errs, path string, v any) []Policy {
 	}
 	policies := make([]Policy, 0, len(arr))
 	for i, item := range arr {
-		field := fmt.Sprintf("%s[%d]", path, i)
+		field := fieldpath.Index(path, i)
 		obj, ok := item.(map[string]any)
 		if !ok {
 			e.add(field, "must be a mapping, not "+kind(item))
@@ -180,7 +181,7 @@ func decodePolicies(e *errs, path string, v any) []Policy {
 		switch {
 		case errors.As(err, &ve):
 			for _, fe := range ve.Errors {
-				e.add(join(field, fe.Field), fe.Rule)
+				e.add(fieldpath.Append(field, fe.Field), fe.Rule)
 			}
 			// Decode returns the zero policy when the shape is wrong.
 			p.malformed = decoded.Name == "" && decoded.Targets == nil && decoded.Selector == nil
@@ -192,33 +193,6 @@ func decodePolicies(e *errs, path string, v any) []Policy {
 		policies = append(policies, p)
 	}
 	return policies
-}
-
-// join appends a field path of internal/policy to a path.
-func join(path, field string) string {
-	if field == "" || path == "" || strings.HasPrefix(field, "[") {
-		return path + field
-	}
-	return path + "." + field
-}
-
-// key appends a mapping key to a path: after a dot when it is made of
-// letters, digits, '_' and '-', else quoted in brackets (`["a.b"]`), as
-// internal/policy writes paths.
-func key(path, k string) string {
-	plain := k != ""
-	for _, c := range k {
-		if (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') && (c < '0' || c > '9') && c != '_' && c != '-' {
-			plain = false
-		}
-	}
-	switch {
-	case !plain:
-		return fmt.Sprintf("%s[%q]", path, k)
-	case path == "":
-		return k
-	}
-	return path + "." + k
 }
 
 func str(e *errs, path string, v any) string {

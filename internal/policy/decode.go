@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/snapflow/snapflow/events"
+	"github.com/snapflow/snapflow/internal/fieldpath"
 )
 
 // Decode parses a policy strictly, applies Normalize and returns it with
@@ -90,10 +91,10 @@ func checkShape(e *errs, v any, t reflect.Type, path string) {
 		for _, k := range sortedKeys(obj) {
 			ft, ok := fields[k]
 			if !ok {
-				e.add(join(path, k), "unknown field")
+				e.add(fieldpath.Name(path, k), "unknown field")
 				continue
 			}
-			checkShape(e, obj[k], ft, join(path, k))
+			checkShape(e, obj[k], ft, fieldpath.Name(path, k))
 		}
 		return
 	case reflect.Map:
@@ -103,7 +104,7 @@ func checkShape(e *errs, v any, t reflect.Type, path string) {
 			break
 		}
 		for _, k := range sortedKeys(obj) {
-			checkShape(e, obj[k], t.Elem(), fmt.Sprintf("%s[%q]", path, k))
+			checkShape(e, obj[k], t.Elem(), fieldpath.Key(path, k))
 		}
 		return
 	case reflect.Slice:
@@ -113,7 +114,7 @@ func checkShape(e *errs, v any, t reflect.Type, path string) {
 			break
 		}
 		for i, x := range arr {
-			checkShape(e, x, t.Elem(), fmt.Sprintf("%s[%d]", path, i))
+			checkShape(e, x, t.Elem(), fieldpath.Index(path, i))
 		}
 		return
 	case reflect.String:
@@ -158,28 +159,6 @@ func jsonFields(t reflect.Type) map[string]reflect.Type {
 		fields[name] = f.Type
 	}
 	return fields
-}
-
-// join appends a field name to a path: after a dot when the name is made
-// of letters, digits, '_' and '-', else quoted in brackets, e.g.
-// `targets[0]["a.b"]`, so that the path stays unambiguous.
-func join(path, field string) string {
-	if !plainName(field) {
-		return fmt.Sprintf("%s[%q]", path, field)
-	}
-	if path == "" {
-		return field
-	}
-	return path + "." + field
-}
-
-func plainName(s string) bool {
-	for _, c := range s {
-		if (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') && (c < '0' || c > '9') && c != '_' && c != '-' {
-			return false
-		}
-	}
-	return s != ""
 }
 
 func jsonKind(v any) string {

@@ -4,16 +4,15 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/snapflow/snapflow/events"
+	"github.com/snapflow/snapflow/internal/fieldpath"
 )
 
 // FuzzDecode feeds arbitrary bytes to Decode, the execution-input decoder
@@ -94,7 +93,7 @@ func checkRejected(t *testing.T, data []byte, err error) {
 			}
 			continue
 		}
-		segs, err := parsePath(fe.Field)
+		segs, err := fieldpath.Parse(fe.Field)
 		if err != nil {
 			t.Errorf("field %q: %v (rule %q)", fe.Field, err, fe.Rule)
 			continue
@@ -104,7 +103,7 @@ func checkRejected(t *testing.T, data []byte, err error) {
 			dec := json.NewDecoder(bytes.NewReader(data))
 			dec.UseNumber()
 			var doc any
-			if dec.Decode(&doc) != nil || !resolve(doc, segs) {
+			if dec.Decode(&doc) != nil || !fieldpath.Lookup(doc, segs) {
 				t.Errorf("field %q (rule %q) is not in the input", fe.Field, fe.Rule)
 			}
 		}
@@ -128,91 +127,6 @@ func documentRule(data []byte, rule string) bool {
 		return syntaxErr == nil && len(bytes.TrimLeft(data[dec.InputOffset():], " \t\r\n")) > 0
 	}
 	return false
-}
-
-// segment is one step of a field path: a name, an array index or a map key.
-type segment struct {
-	name  string
-	index int // -1 for a name or key
-}
-
-// parsePath checks that a field path is a JSON path and splits it: names
-// of letters, digits, '_' and '-' joined by dots, array indexes [n] and
-// quoted map keys ["key"] (Go syntax, as %q writes it).
-func parsePath(p string) ([]segment, error) {
-	if p == "" {
-		return nil, errors.New("empty path")
-	}
-	var segs []segment
-	for i := 0; p != ""; i++ {
-		switch {
-		case strings.HasPrefix(p, `["`):
-			q, err := strconv.QuotedPrefix(p[1:])
-			if err != nil || !strings.HasPrefix(p[1+len(q):], "]") {
-				return nil, fmt.Errorf("bad quoted key at %q", p)
-			}
-			key, _ := strconv.Unquote(q)
-			segs = append(segs, segment{key, -1})
-			p = p[len(q)+2:]
-		case strings.HasPrefix(p, "["):
-			end := strings.IndexByte(p, ']')
-			n, err := strconv.Atoi(p[1:max(end, 1)])
-			if end < 2 || err != nil || n < 0 || strings.Trim(p[1:end], "0123456789") != "" {
-				return nil, fmt.Errorf("bad index at %q", p)
-			}
-			segs = append(segs, segment{"", n})
-			p = p[end+1:]
-		default:
-			if i > 0 {
-				if p[0] != '.' {
-					return nil, fmt.Errorf("want '.' or '[' at %q", p)
-				}
-				p = p[1:]
-			}
-			n := 0
-			for n < len(p) && isNameByte(p[n]) {
-				n++
-			}
-			if n == 0 {
-				return nil, fmt.Errorf("empty or bad name at %q", p)
-			}
-			segs = append(segs, segment{p[:n], -1})
-			p = p[n:]
-		}
-	}
-	return segs, nil
-}
-
-func checkPath(p string) error {
-	_, err := parsePath(p)
-	return err
-}
-
-// resolve reports whether a path names a value of doc (a document decoded
-// into any, where the last of duplicate keys wins).
-func resolve(doc any, segs []segment) bool {
-	for _, s := range segs {
-		switch v := doc.(type) {
-		case map[string]any:
-			x, ok := v[s.name]
-			if !ok || s.index >= 0 {
-				return false
-			}
-			doc = x
-		case []any:
-			if s.index < 0 || s.index >= len(v) {
-				return false
-			}
-			doc = v[s.index]
-		default:
-			return false
-		}
-	}
-	return true
-}
-
-func isNameByte(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-'
 }
 
 // typeRule matches the rules of values of the wrong JSON type.
@@ -334,19 +248,6 @@ func TestDecodeRoundTripFull(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, p) {
 		t.Errorf("round trip:\n%+v\n%+v", got, p)
-	}
-}
-
-func TestCheckPath(t *testing.T) {
-	for _, p := range []string{"name", "targets[0].id", `tags["a b"]`, `selector.tags["k"][2]`, `["a.b"]`, `targets[1][""]`, "redshiftRetentionDays"} {
-		if err := checkPath(p); err != nil {
-			t.Errorf("%q: %v", p, err)
-		}
-	}
-	for _, p := range []string{"", ".a", "a.", "a..b", "a b", "a[x]", "a[]", `a["x]`, "a[0]b", "a.b c"} {
-		if checkPath(p) == nil {
-			t.Errorf("%q accepted", p)
-		}
 	}
 }
 

@@ -27,9 +27,8 @@ func (r *Runner) CreateHistory(ctx context.Context, policyName string, targets [
 	sorted := append([]time.Time(nil), slots...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Before(sorted[j]) })
 	out := map[string][]string{}
-	clock := r.aws.Clock()
 	for _, slot := range sorted {
-		clock.AdvanceTo(slot)
+		r.aws.Clock().AdvanceTo(slot)
 		type pending struct {
 			a    snapshot.Adapter
 			name string
@@ -53,20 +52,66 @@ func (r *Runner) CreateHistory(ctx context.Context, policyName string, targets [
 			waits = append(waits, pending{a, name})
 		}
 		for _, w := range waits {
-			for i := 0; ; i++ {
-				sn, err := w.a.Describe(ctx, w.name)
-				if err != nil {
-					return nil, fmt.Errorf("history: %s: %w", w.name, err)
-				}
-				if sn.Status == snapshot.Available {
-					break
-				}
-				if sn.Status == snapshot.Failed || i > 1000 {
-					return nil, fmt.Errorf("history: %s is %s", w.name, sn.RawStatus)
-				}
-				clock.Advance(time.Minute)
+			if err := r.waitAvailable(ctx, w.a, w.name); err != nil {
+				return nil, err
 			}
 		}
 	}
 	return out, nil
+}
+
+// CopyHistory gives the snapshots CreateHistory made the copies the policy
+// would have made of them (the default copy prefix, the managed tags plus
+// tags, and snapflow:copy-of), each slot at its own time. It returns the
+// copy names by target ID.
+func (r *Runner) CopyHistory(ctx context.Context, policyName string, targets []events.Target, slots []time.Time, tags map[string]string) (map[string][]string, error) {
+	set := adapters.New(r.AWSConfig(HistoryAccessKey))
+	sorted := append([]time.Time(nil), slots...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Before(sorted[j]) })
+	out := map[string][]string{}
+	for _, slot := range sorted {
+		if r.aws.Clock().Now().Before(slot) {
+			r.aws.Clock().AdvanceTo(slot)
+		}
+		for _, t := range targets {
+			a, err := set.For(t.Service)
+			if err != nil {
+				return nil, err
+			}
+			all := maps.Clone(tags)
+			if all == nil {
+				all = map[string]string{}
+			}
+			maps.Copy(all, naming.ManagedTags(policyName, t.ID, slot))
+			source := naming.SnapshotName(t.Service, policyName, t.ID, slot)
+			all[tagCopyOf] = source
+			name := naming.CopyName(t.Service, "", policyName, t.ID, slot)
+			if _, err := a.Copy(ctx, snapshot.CopyInput{SourceName: source, TargetName: name, Tags: all}); err != nil {
+				return nil, fmt.Errorf("history: copy of %s: %w", source, err)
+			}
+			if err := r.waitAvailable(ctx, a, name); err != nil {
+				return nil, err
+			}
+			out[t.ID] = append(out[t.ID], name)
+		}
+	}
+	return out, nil
+}
+
+// waitAvailable moves the clock a minute at a time until the snapshot is
+// available.
+func (r *Runner) waitAvailable(ctx context.Context, a snapshot.Adapter, name string) error {
+	for i := 0; ; i++ {
+		sn, err := a.Describe(ctx, name)
+		if err != nil {
+			return fmt.Errorf("history: %s: %w", name, err)
+		}
+		if sn.Status == snapshot.Available {
+			return nil
+		}
+		if sn.Status == snapshot.Failed || i > 1000 {
+			return fmt.Errorf("history: %s is %s", name, sn.RawStatus)
+		}
+		r.aws.Clock().Advance(time.Minute)
+	}
 }

@@ -35,8 +35,9 @@ import (
 // Each case runs the policy "matrix" over two targets: orders (ElastiCache,
 // node-based), the one the faults hit, and ledger (MemoryDB), the bystander
 // that must succeed whatever happens to orders; both copy, export to the
-// stack's bucket and keep the last 2 snapshots over one older managed
-// snapshot each, so every step runs. An unmanaged snapshot ("manual-<id>",
+// stack's bucket and keep the last 2 snapshots over two older managed
+// slots (each a snapshot and its copy), so every step runs and prune
+// deletes the oldest slot's snapshot and its copy. An unmanaged snapshot ("manual-<id>",
 // no managed tags, a canary tag) is seeded next to them. A fault is
 // installed when orders' execution enters the step's state (so only that
 // step meets it), restricted to orders' resources.
@@ -81,7 +82,10 @@ type MatrixCase struct {
 	// failOrders makes orders' snapshot end failed (the notify cases need
 	// a failed run to publish an alert).
 	failOrders bool
-	setup      func(ctx context.Context, r *Runner) error
+	// deletesNothing: the fault answers orders' deletes "not found"
+	// without deleting (retention's result is not checked for orders).
+	deletesNothing bool
+	setup          func(ctx context.Context, r *Runner) error
 }
 
 // Name is "<step>/<fault>".
@@ -300,7 +304,7 @@ func MatrixCases() []MatrixCase {
 			faults: []emu.Fault{fault(ec, "DeleteSnapshot", emu.FaultBusy, 2)}},
 		na("prune", "snapshot-failed", "prune starts no snapshot"),
 		na("prune", "quota", "prune creates nothing"),
-		MatrixCase{Step: "prune", Fault: "source-deleted", Expect: Recovered, state: "Prune snapshots", How: "the snapshot to delete is already gone (SnapshotNotFoundFault): the goal is met",
+		MatrixCase{Step: "prune", Fault: "source-deleted", Expect: Recovered, state: "Prune snapshots", deletesNothing: true, How: "the snapshot to delete is already gone (SnapshotNotFoundFault): the goal is met",
 			faults: []emu.Fault{errFault(ec, "DeleteSnapshot", "SnapshotNotFoundFault", 404, "Snapshot not found.")}},
 		MatrixCase{Step: "prune", Fault: "access-denied", Expect: failed("Snapflow.AccessDenied"), state: "Prune snapshots", How: "DeleteSnapshot AccessDenied",
 			faults: []emu.Fault{fault(ec, "DeleteSnapshot", emu.FaultAccessDenied, 0)}},
@@ -379,7 +383,13 @@ func prepare(ctx context.Context, r *Runner) (*matrixEnv, error) {
 	if err := tagMemoryDB(ctx, r, mLedger.ID, map[string]string{"secret-owner": MatrixCanary, "matrix": "yes"}); err != nil {
 		return nil, err
 	}
-	if _, err := r.CreateHistory(ctx, matrixPolicy, targets, []time.Time{MatrixSlot.Add(-48 * time.Hour), MatrixSlot.Add(-24 * time.Hour)}, MatrixPolicyTag); err != nil {
+	history := []time.Time{MatrixSlot.Add(-48 * time.Hour), MatrixSlot.Add(-24 * time.Hour)}
+	if _, err := r.CreateHistory(ctx, matrixPolicy, targets, history, MatrixPolicyTag); err != nil {
+		return nil, err
+	}
+	// The older slots' copies too: retention prunes a slot's copy with its
+	// snapshot, so every prune case meets the copies as well.
+	if _, err := r.CopyHistory(ctx, matrixPolicy, targets, history, MatrixPolicyTag); err != nil {
 		return nil, err
 	}
 	set := adapters.New(r.AWSConfig(HistoryAccessKey))
@@ -574,10 +584,10 @@ func RunMatrixCase(ctx context.Context, base Options, c MatrixCase) (*MatrixResu
 		}
 		checkInvariants(ctx, &p, r, env, again, true)
 		if again.Status == "SUCCEEDED" {
-			checkExactlyOne(ctx, &p, r)
+			checkExactlyOne(ctx, &p, r, true)
 		}
 	} else if rep.Status == "SUCCEEDED" {
-		checkExactlyOne(ctx, &p, r)
+		checkExactlyOne(ctx, &p, r, !c.deletesNothing)
 	}
 	res.Problems = p.list
 	res.Calls = r.AWS().Calls()
@@ -821,8 +831,11 @@ func checkInvariants(ctx context.Context, p *problems, r *Runner, env *matrixEnv
 }
 
 // checkExactlyOne: after a successful run, each target has exactly one
-// snapshot, one copy and one export of the slot.
-func checkExactlyOne(ctx context.Context, p *problems, r *Runner) {
+// snapshot, one copy and one export of the slot, and retention removed the
+// oldest slot's snapshot and copy and kept the newer one's.
+// pruned is false when the case's fault made every delete of orders answer
+// "not found" (so orders' oldest slot is still there).
+func checkExactlyOne(ctx context.Context, p *problems, r *Runner, pruned bool) {
 	keys, _ := listKeys(ctx, r)
 	for _, tg := range []events.Target{mOrders, mLedger} {
 		now, err := listSnapshots(ctx, r, tg)
@@ -842,6 +855,20 @@ func checkExactlyOne(ctx context.Context, p *problems, r *Runner) {
 				copies++
 			} else {
 				originals++
+			}
+		}
+		// Retention (keep the last 2): the oldest slot's snapshot and copy
+		// went, the newer slot's stay.
+		for _, h := range []struct {
+			slot time.Time
+			kept bool
+		}{{MatrixSlot.Add(-48 * time.Hour), false}, {MatrixSlot.Add(-24 * time.Hour), true}} {
+			for _, name := range []string{naming.SnapshotName(tg.Service, matrixPolicy, tg.ID, h.slot), naming.CopyName(tg.Service, "", matrixPolicy, tg.ID, h.slot)} {
+				sn, ok := now[name]
+				there := ok && sn.Status != snapshot.Deleting && sn.Status != snapshot.Deleted
+				if there != h.kept && (pruned || tg.ID != mOrders.ID) {
+					p.add("%s: %s is there: %v, want %v (keep the last 2)", tg.ID, name, there, h.kept)
+				}
 			}
 		}
 		prefix := "e2e/" + naming.SnapshotName(tg.Service, matrixPolicy, tg.ID, MatrixSlot)

@@ -228,16 +228,7 @@ func TestSameSlotTwice(t *testing.T) {
 					t.Errorf("the re-run made %s", c)
 				}
 			}
-			want := []string{item.SnapshotName}
-			if lc.copy {
-				want = append(want, item.CopyName)
-			}
-			got := f.names(lc.service, lc.id, lc.kind)
-			slices.Sort(got)
-			slices.Sort(want)
-			if !slices.Equal(got, want) {
-				t.Errorf("snapshots %v, want %v", got, want)
-			}
+			f.wantOnly(lc, item)
 		})
 	}
 }
@@ -327,16 +318,7 @@ func TestFailedSlotRedriven(t *testing.T) {
 			if deletes != 1 {
 				t.Errorf("the re-drive deleted %d snapshots, want 1 (the failed one): %v", deletes, f.mutating(mark))
 			}
-			want := []string{item.SnapshotName}
-			if lc.copy {
-				want = append(want, item.CopyName)
-			}
-			got := f.names(lc.service, lc.id, lc.kind)
-			slices.Sort(got)
-			slices.Sort(want)
-			if !slices.Equal(got, want) {
-				t.Errorf("snapshots %v, want %v", got, want)
-			}
+			f.wantOnly(lc, item)
 			list, err := f.adapter(lc.service).List(context.Background(), lc.id, lc.kind)
 			if err != nil {
 				t.Fatal(err)
@@ -347,6 +329,21 @@ func TestFailedSlotRedriven(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// wantOnly checks the source has only the item's snapshot (and copy).
+func (f *fixture) wantOnly(lc lifecycle, item events.WorkItem) {
+	f.t.Helper()
+	want := []string{item.SnapshotName}
+	if lc.copy {
+		want = append(want, item.CopyName)
+	}
+	got := f.names(lc.service, lc.id, lc.kind)
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		f.t.Errorf("snapshots %v, want %v", got, want)
 	}
 }
 
