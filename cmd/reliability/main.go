@@ -123,9 +123,10 @@ func report(results []*runner.MatrixResult, iam string, denied int, took time.Du
 	b.WriteString(`## How a case runs
 
 Each case starts the synthesized stack on the local runner (internal/runner: the real state machines
-on aws-local-stepfunctions, the real handler binaries, the local AWS), seeds two managed snapshots
-of earlier slots for each of two targets — **orders** (ElastiCache, node-based; the target the fault
-hits) and **ledger** (MemoryDB; the bystander, which must succeed whatever happens to orders) — and
+on aws-local-stepfunctions, the real handler binaries, the local AWS), seeds the managed snapshot
+and copy of two earlier slots for each of two targets — **orders** (ElastiCache, node-based; the
+target the fault hits) and **ledger** (MemoryDB; the bystander, which must succeed whatever
+happens to orders) — and
 one unmanaged snapshot each (` + "`manual-<id>`" + `, no managed tags), and runs the policy ` + "`matrix`" + `
 (copy, export to the stack's bucket, keep the last 2, a policy tag). The fault is injected into the
 local AWS when orders' execution enters the step's state, restricted to orders' resources, so only
@@ -150,7 +151,8 @@ fault — the case checks:
 - **nothing unmanaged deleted**: the unmanaged snapshots survive, and every snapshot that went was
   this policy's managed one;
 - after a run that succeeded (first run or re-run): **exactly one** available snapshot, one
-  available copy and an export per target for the slot (the idempotent re-run requirement);
+  available copy and an export per target for the slot (the idempotent re-run requirement), and
+  retention's result: the oldest slot's snapshot and copy are gone, the newer slot's kept;
 - **no unconfigured tag value in the logs**: a canary tag value on the sources and the unmanaged
   snapshots, which no policy configures, never appears in the handlers' output.
 
