@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/snapflow/snapflow/internal/cfnsub"
+	"github.com/snapflow/snapflow/internal/cfn"
 	"sort"
 	"strings"
 )
@@ -339,6 +339,7 @@ type resolver struct {
 	res      map[string]Resource
 	fallback Resolver
 	warn     []string
+	eval     *cfn.Evaluator
 }
 
 // roleOf returns the logical ID of the role a function or state machine
@@ -385,137 +386,24 @@ func (rv *resolver) value(id, attr string) (string, bool) {
 // resolve returns v with its intrinsic functions evaluated. What it cannot
 // resolve becomes "<unresolved …>", which no ARN matches, and a warning.
 func (rv *resolver) resolve(v any) any {
-	switch x := v.(type) {
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = rv.resolve(e)
-		}
-		return out
-	case map[string]any:
-		if len(x) == 1 {
-			for k, arg := range x {
-				if k == "Ref" || strings.HasPrefix(k, "Fn::") {
-					out, err := rv.intrinsic(k, arg)
-					if err != nil {
-						rv.warn = append(rv.warn, err.Error())
-						return fmt.Sprintf("<unresolved %s>", err)
-					}
-					return out
+	if rv.eval == nil {
+		rv.eval = &cfn.Evaluator{
+			Partition: rv.opts.Partition, Region: rv.opts.Region, Account: rv.opts.Account, Stack: rv.opts.Stack,
+			Value: func(id, attr string) (any, error) {
+				if v, ok := rv.value(id, attr); ok {
+					return v, nil
 				}
-			}
+				if attr == "" {
+					return nil, fmt.Errorf("Ref %s", id)
+				}
+				return nil, fmt.Errorf("Fn::GetAtt %s.%s", id, attr)
+			},
+			OnError: func(err error) any {
+				rv.warn = append(rv.warn, err.Error())
+				return fmt.Sprintf("<unresolved %s>", err)
+			},
 		}
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			out[k] = rv.resolve(e)
-		}
-		return out
 	}
-	return v
-}
-
-func (rv *resolver) intrinsic(fn string, arg any) (any, error) {
-	switch fn {
-	case "Ref":
-		name, _ := arg.(string)
-		switch name {
-		case "AWS::Partition":
-			return rv.opts.Partition, nil
-		case "AWS::Region":
-			return rv.opts.Region, nil
-		case "AWS::AccountId":
-			return rv.opts.Account, nil
-		case "AWS::StackName":
-			return rv.opts.Stack, nil
-		case "AWS::URLSuffix":
-			return "amazonaws.com", nil
-		case "AWS::NoValue":
-			return nil, nil
-		}
-		if v, ok := rv.value(name, ""); ok {
-			return v, nil
-		}
-		return nil, fmt.Errorf("Ref %s", name)
-	case "Fn::GetAtt":
-		var id, attr string
-		switch a := arg.(type) {
-		case []any:
-			if len(a) == 2 {
-				id, _ = a[0].(string)
-				attr, _ = a[1].(string)
-			}
-		case string:
-			id, attr, _ = strings.Cut(a, ".")
-		}
-		if v, ok := rv.value(id, attr); ok {
-			return v, nil
-		}
-		return nil, fmt.Errorf("Fn::GetAtt %s.%s", id, attr)
-	case "Fn::Join":
-		a, ok := arg.([]any)
-		if !ok || len(a) != 2 {
-			return nil, errors.New("Fn::Join: want [separator, [values]]")
-		}
-		sep, _ := a[0].(string)
-		parts, ok := rv.resolve(a[1]).([]any)
-		if !ok {
-			return nil, errors.New("Fn::Join: values are not a list")
-		}
-		strs := make([]string, len(parts))
-		for i, p := range parts {
-			strs[i] = fmt.Sprint(p)
-		}
-		return strings.Join(strs, sep), nil
-	case "Fn::Sub":
-		var tmpl string
-		vars := map[string]any{}
-		switch a := arg.(type) {
-		case string:
-			tmpl = a
-		case []any:
-			if len(a) != 2 {
-				return nil, errors.New("Fn::Sub: want [template, {vars}]")
-			}
-			tmpl, _ = a[0].(string)
-			vars, _ = rv.resolve(a[1]).(map[string]any)
-		}
-		return cfnsub.Expand(tmpl, func(name string) (any, error) {
-			if x, ok := vars[name]; ok {
-				return x, nil
-			}
-			if id, attr, ok := strings.Cut(name, "."); ok && !strings.HasPrefix(name, "AWS::") {
-				return rv.intrinsic("Fn::GetAtt", []any{id, attr})
-			}
-			return rv.intrinsic("Ref", name)
-		})
-	case "Fn::Select":
-		a, ok := arg.([]any)
-		if !ok || len(a) != 2 {
-			return nil, errors.New("Fn::Select: want [index, list]")
-		}
-		var i int
-		switch n := rv.resolve(a[0]).(type) {
-		case float64:
-			i = int(n)
-		case string:
-			_, _ = fmt.Sscan(n, &i)
-		}
-		l, _ := rv.resolve(a[1]).([]any)
-		if i < 0 || i >= len(l) {
-			return nil, fmt.Errorf("Fn::Select: index %d out of range", i)
-		}
-		return l[i], nil
-	case "Fn::Split":
-		a, ok := arg.([]any)
-		if !ok || len(a) != 2 {
-			return nil, errors.New("Fn::Split: want [separator, string]")
-		}
-		sep, _ := a[0].(string)
-		var out []any
-		for _, p := range strings.Split(fmt.Sprint(rv.resolve(a[1])), sep) {
-			out = append(out, p)
-		}
-		return out, nil
-	}
-	return nil, fmt.Errorf("%s is not supported", fn)
+	out, _ := rv.eval.Resolve(v) // OnError: never an error
+	return out
 }

@@ -2,9 +2,8 @@ package runner
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
-	"github.com/snapflow/snapflow/internal/cfnsub"
+	"github.com/snapflow/snapflow/internal/cfn"
 	"os"
 	"path/filepath"
 	"sort"
@@ -123,10 +122,12 @@ type resolver struct {
 	t     *Template
 	phys  map[string]*physical
 	names map[string]string // logical ID -> physical name
+	eval  *cfn.Evaluator
 }
 
 func newResolver(t *Template) *resolver {
 	r := &resolver{t: t, phys: map[string]*physical{}, names: map[string]string{}}
+	r.eval = &cfn.Evaluator{Partition: Partition, Region: Region, Account: AccountID, Stack: t.Stack, Value: r.value}
 	for id, res := range t.Resources {
 		r.phys[id] = r.physicalOf(id, res)
 	}
@@ -231,169 +232,25 @@ func (r *resolver) setAttr(id, attr string, v any) {
 	}
 }
 
-// resolve evaluates v's intrinsic functions.
-func (r *resolver) resolve(v any) (any, error) {
-	switch x := v.(type) {
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			y, err := r.resolve(e)
-			if err != nil {
-				return nil, err
-			}
-			out[i] = y
-		}
-		return out, nil
-	case map[string]any:
-		if len(x) == 1 {
-			for k, arg := range x {
-				if k == "Ref" || strings.HasPrefix(k, "Fn::") {
-					return r.intrinsic(k, arg)
-				}
-			}
-		}
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			y, err := r.resolve(e)
-			if err != nil {
-				return nil, err
-			}
-			out[k] = y
-		}
-		return out, nil
+// resolve evaluates v's intrinsic functions against the local resources.
+func (r *resolver) resolve(v any) (any, error) { return r.eval.Resolve(v) }
+
+// value is Ref (attr "") or Fn::GetAtt of a local resource.
+func (r *resolver) value(id, attr string) (any, error) {
+	p, ok := r.phys[id]
+	switch {
+	case !ok && attr == "":
+		return nil, fmt.Errorf("Ref %q: no such resource or pseudo parameter", id)
+	case !ok:
+		return nil, fmt.Errorf("Fn::GetAtt %s.%s: no such resource", id, attr)
+	case attr == "":
+		return p.ref, nil
+	}
+	v, ok := p.attrs[attr]
+	if !ok {
+		return nil, fmt.Errorf("Fn::GetAtt %s.%s: attribute not known locally (%s)", id, attr, r.t.Resources[id].Type)
 	}
 	return v, nil
-}
-
-func (r *resolver) intrinsic(fn string, arg any) (any, error) {
-	switch fn {
-	case "Ref":
-		name, _ := arg.(string)
-		switch name {
-		case "AWS::Partition":
-			return Partition, nil
-		case "AWS::Region":
-			return Region, nil
-		case "AWS::AccountId":
-			return AccountID, nil
-		case "AWS::StackName":
-			return r.t.Stack, nil
-		case "AWS::URLSuffix":
-			return "amazonaws.com", nil
-		case "AWS::NoValue":
-			return nil, nil
-		}
-		if p, ok := r.phys[name]; ok {
-			return p.ref, nil
-		}
-		return nil, fmt.Errorf("Ref %q: no such resource or pseudo parameter", name)
-	case "Fn::GetAtt":
-		var id, attr string
-		switch a := arg.(type) {
-		case []any:
-			if len(a) == 2 {
-				id, _ = a[0].(string)
-				attr, _ = a[1].(string)
-			}
-		case string:
-			id, attr, _ = strings.Cut(a, ".")
-		}
-		p, ok := r.phys[id]
-		if !ok {
-			return nil, fmt.Errorf("Fn::GetAtt %s.%s: no such resource", id, attr)
-		}
-		v, ok := p.attrs[attr]
-		if !ok {
-			return nil, fmt.Errorf("Fn::GetAtt %s.%s: attribute not known locally (%s)", id, attr, r.t.Resources[id].Type)
-		}
-		return v, nil
-	case "Fn::Join":
-		a, ok := arg.([]any)
-		if !ok || len(a) != 2 {
-			return nil, errors.New("Fn::Join: want [separator, [values]]")
-		}
-		sep, _ := a[0].(string)
-		list, err := r.resolve(a[1])
-		if err != nil {
-			return nil, err
-		}
-		parts, ok := list.([]any)
-		if !ok {
-			return nil, errors.New("Fn::Join: values are not a list")
-		}
-		strs := make([]string, len(parts))
-		for i, p := range parts {
-			strs[i] = fmt.Sprint(p)
-		}
-		return strings.Join(strs, sep), nil
-	case "Fn::Sub":
-		var tmpl string
-		vars := map[string]any{}
-		switch a := arg.(type) {
-		case string:
-			tmpl = a
-		case []any:
-			if len(a) != 2 {
-				return nil, errors.New("Fn::Sub: want [template, {vars}]")
-			}
-			tmpl, _ = a[0].(string)
-			m, err := r.resolve(a[1])
-			if err != nil {
-				return nil, err
-			}
-			vars, _ = m.(map[string]any)
-		}
-		return cfnsub.Expand(tmpl, func(name string) (any, error) {
-			if x, ok := vars[name]; ok {
-				return x, nil
-			}
-			if id, attr, ok := strings.Cut(name, "."); ok {
-				return r.intrinsic("Fn::GetAtt", []any{id, attr})
-			}
-			return r.intrinsic("Ref", name)
-		})
-	case "Fn::Select":
-		a, ok := arg.([]any)
-		if !ok || len(a) != 2 {
-			return nil, errors.New("Fn::Select: want [index, list]")
-		}
-		idx, err := r.resolve(a[0])
-		if err != nil {
-			return nil, err
-		}
-		list, err := r.resolve(a[1])
-		if err != nil {
-			return nil, err
-		}
-		l, _ := list.([]any)
-		var i int
-		switch n := idx.(type) {
-		case float64:
-			i = int(n)
-		case string:
-			_, _ = fmt.Sscan(n, &i)
-		}
-		if i < 0 || i >= len(l) {
-			return nil, fmt.Errorf("Fn::Select: index %d out of range", i)
-		}
-		return l[i], nil
-	case "Fn::Split":
-		a, ok := arg.([]any)
-		if !ok || len(a) != 2 {
-			return nil, errors.New("Fn::Split: want [separator, string]")
-		}
-		sep, _ := a[0].(string)
-		s, err := r.resolve(a[1])
-		if err != nil {
-			return nil, err
-		}
-		var out []any
-		for _, p := range strings.Split(fmt.Sprint(s), sep) {
-			out = append(out, p)
-		}
-		return out, nil
-	}
-	return nil, fmt.Errorf("%s is not supported by the local runner", fn)
 }
 
 // refs lists the logical IDs v refers to with Ref and Fn::GetAtt (and

@@ -1,17 +1,15 @@
-// Package cfnsub expands the template string of CloudFormation's Fn::Sub:
-// ${Name} and ${Resource.Attribute} are replaced by what lookup returns and
-// ${!Literal} is written as ${Literal} (source: AWS CloudFormation User
-// Guide, "Fn::Sub"). The local runner and the IAM check both resolve
-// synthesized templates with it.
-package cfnsub
+package cfn
 
 import (
 	"fmt"
 	"strings"
 )
 
-// Expand replaces each ${name} in tmpl with fmt.Sprint(lookup(name)).
-func Expand(tmpl string, lookup func(name string) (any, error)) (string, error) {
+// ExpandSub expands the template string of Fn::Sub: each ${Name} and
+// ${Resource.Attribute} is replaced by fmt.Sprint of what lookup returns,
+// and ${!Literal} is written as ${Literal} (AWS CloudFormation User Guide,
+// "Fn::Sub").
+func ExpandSub(tmpl string, lookup func(name string) (any, error)) (string, error) {
 	var b strings.Builder
 	for {
 		i := strings.Index(tmpl, "${")

@@ -1,11 +1,11 @@
-package cfnsub
+package cfn
 
 import (
 	"errors"
 	"testing"
 )
 
-func TestExpand(t *testing.T) {
+func TestExpandSub(t *testing.T) {
 	lookup := func(name string) (any, error) {
 		switch name {
 		case "AWS::Region":
@@ -23,15 +23,15 @@ func TestExpand(t *testing.T) {
 		{"${Nope}", "", "unknown Nope"},
 		{"${AWS::Region", "", `Fn::Sub: unclosed ${ in "${AWS::Region"`},
 	} {
-		got, err := Expand(tc.in, lookup)
+		got, err := ExpandSub(tc.in, lookup)
 		if tc.err != "" {
 			if err == nil || err.Error() != tc.err {
-				t.Errorf("Expand(%q) error = %v, want %q", tc.in, err, tc.err)
+				t.Errorf("ExpandSub(%q) error = %v, want %q", tc.in, err, tc.err)
 			}
 			continue
 		}
 		if err != nil || got != tc.want {
-			t.Errorf("Expand(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
+			t.Errorf("ExpandSub(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
 		}
 	}
 }
