@@ -182,10 +182,18 @@ func statements(fn string, s Scope) []awsiam.PolicyStatement {
 			// s3:ListAllMyBuckets besides the service's own actions. The
 			// objects are written by the service itself, through the grant
 			// the bucket's ACL (ElastiCache's canonical user) and policy
-			// (MemoryDB's service principal) give it (bucket.go): the caller
-			// needs no object or ACL rights.
+			// (MemoryDB's service principal) give it (bucket.go). The export
+			// guides ("Exporting a backup", ElastiCache User Guide;
+			// "Exporting a snapshot", MemoryDB Developer Guide) also list
+			// for the caller s3:ListBucket, s3:PutObject and s3:GetObject
+			// (and s3:DeleteObject, which snapflow never needs: it never
+			// overwrites an object), and deployments in the field grant
+			// s3:GetBucketAcl; a service checks them, if at all, inside the
+			// export. They cost little on the export buckets alone, and a
+			// missing one would fail every export with AccessDenied: granted.
 			out = append(out,
-				allow("ExportBucket", []string{"s3:GetBucketLocation"}, bucketARNs(a, s.Buckets)),
+				allow("ExportBucket", []string{"s3:GetBucketLocation", "s3:ListBucket", "s3:GetBucketAcl"}, bucketARNs(a, s.Buckets)),
+				allow("ExportObjects", []string{"s3:PutObject", "s3:GetObject"}, objectARNs(a, s.Buckets)),
 				allow("ExportFindBucket", []string{"s3:ListAllMyBuckets"}, []string{"*"}),
 			)
 		}

@@ -144,7 +144,7 @@ var expectedActions = map[string][]string{
 	},
 	"export": {
 		"elasticache:CopySnapshot", "elasticache:ExportServerlessCacheSnapshot", "memorydb:CopySnapshot",
-		"s3:GetBucketLocation", "s3:ListAllMyBuckets",
+		"s3:GetBucketLocation", "s3:ListAllMyBuckets", "s3:ListBucket", "s3:GetBucketAcl", "s3:PutObject", "s3:GetObject",
 	},
 	"verify": {"s3:GetObject", "s3:ListBucket"},
 	"prune": {
@@ -255,6 +255,7 @@ func TestRoleScoping(t *testing.T) {
 		{"export", "ElastiCacheServerlessExport", []string{fmt.Sprintf(arn, "elasticache", "serverlesscachesnapshot:sf-*")}, false},
 		{"export", "MemoryDBExport", []string{fmt.Sprintf(arn, "memorydb", "snapshot/sf-*")}, false},
 		{"export", "ExportBucket", []string{"arn:${AWS::Partition}:s3:::snapflow-exports-example"}, false},
+		{"export", "ExportObjects", []string{"arn:${AWS::Partition}:s3:::snapflow-exports-example/*"}, false},
 		{"export", "ExportFindBucket", []string{"*"}, false},
 		{"verify", "ReadExports", []string{"arn:${AWS::Partition}:s3:::snapflow-exports-example/*"}, false},
 		{"copy", "CopyKeyUseByAlias", []string{fmt.Sprintf(arn, "kms", "key/*")}, false},

@@ -123,8 +123,8 @@ func TestVariant(t *testing.T) {
 	if got := export["ExportBucket"].Resources; !slices.Equal(got, []string{"arn:${AWS::Partition}:s3:::team-exports"}) {
 		t.Errorf("ExportBucket = %v", got)
 	}
-	if _, ok := export["ExportObjects"]; ok {
-		t.Error("export has object rights: the service writes the objects through the bucket's grant")
+	if got := export["ExportObjects"].Resources; !slices.Equal(got, []string{"arn:${AWS::Partition}:s3:::team-exports/*"}) {
+		t.Errorf("ExportObjects = %v: the export guides' object rights, on the export bucket only", got)
 	}
 	if _, ok := stmts("verify")["DecryptExports"]; ok {
 		t.Error("verify decrypts without a KMS bucket")

@@ -17,9 +17,9 @@ type CheckOptions struct {
 	// RequestTags, ResourceTags and Resources (emu.Call) are used where
 	// Detail leaves a field nil: a field Detail gives wins.
 	Detail func(emu.Call) Detail
-	// Unobservable are action patterns no recorded call can use, with the
-	// reason: their grants are listed in Unused with it. Nil:
-	// DefaultUnobservable.
+	// Unobservable are action patterns ("<function> <pattern>" for one
+	// function's grants) no recorded call can use, with the reason: their
+	// grants are listed in Unused with it. Nil: DefaultUnobservable.
 	Unobservable map[string]string
 }
 
@@ -45,7 +45,17 @@ var DefaultUnobservable = map[string]string{
 	"events:PutTargets":        unobservableStates + " (the .sync task's managed EventBridge rule)",
 	"events:PutRule":           unobservableStates + " (the .sync task's managed EventBridge rule)",
 	"events:DescribeRule":      unobservableStates + " (the .sync task's managed EventBridge rule)",
+
+	// The export bucket rights the ElastiCache and MemoryDB export guides
+	// list for the caller of an export, beyond the API permissions
+	// reference's s3:GetBucketLocation and s3:ListAllMyBuckets (needs.go).
+	"export s3:ListBucket":   exportCaller,
+	"export s3:GetBucketAcl": exportCaller,
+	"export s3:PutObject":    exportCaller,
+	"export s3:GetObject":    exportCaller,
 }
+
+const exportCaller = "unobservable: granted as the export guides list it for an export's caller (ElastiCache User Guide, \"Exporting a backup\"; MemoryDB Developer Guide, \"Exporting a snapshot\"); a service that checks it does so inside CopySnapshot, which no call the local AWS records shows"
 
 // unobservableStates is why a state machine's Lambda and Step Functions
 // integration grants are unobservable.
@@ -314,7 +324,7 @@ func CheckWith(calls []emu.Call, fnForKey func(accessKey string) string, ps *Pol
 					if rp == "NotResource" {
 						perm.Resource = "NotResource " + strings.Join(s.NotResource, ", ")
 					}
-					perm.Reason = unusedReason(a, rp, unobs, types, u.possibly[k])
+					perm.Reason = unusedReason(p.Label(), a, rp, unobs, types, u.possibly[k])
 					r.Unused = append(r.Unused, perm)
 				}
 			}
@@ -323,15 +333,24 @@ func CheckWith(calls []emu.Call, fnForKey func(accessKey string) string, ps *Pol
 	return r
 }
 
-// unusedReason explains an unused grant when it can.
-func unusedReason(action, resource string, unobs map[string]string, types map[string][]string, possibly int) string {
+// unusedReason explains an unused grant of a function when it can. A key of
+// unobs is an action pattern, or "<function> <action pattern>" for one
+// function's grants only.
+func unusedReason(function, action, resource string, unobs map[string]string, types map[string][]string, possibly int) string {
 	pats := make([]string, 0, len(unobs))
 	for p := range unobs {
 		pats = append(pats, p)
 	}
 	sort.Strings(pats)
 	for _, p := range pats {
-		if match(p, action, true) {
+		pat := p
+		if fn, a, scoped := strings.Cut(p, " "); scoped {
+			if fn != function {
+				continue
+			}
+			pat = a
+		}
+		if match(pat, action, true) {
 			return unobs[p]
 		}
 	}

@@ -156,9 +156,9 @@ func TestWrongCallsAreDenied(t *testing.T) {
 		{"copy deleting a Redshift Serverless snapshot",
 			handCall{"copy", "redshift-serverless", "DeleteSnapshot", rss + "snapshot/5f0e7f5c-93b1-4a8e-b0a4-7d2c6e9f1a3b", iamcheck.Detail{ResourceTags: managedTags}},
 			[]string{"by copy", "no statement allows redshift-serverless:DeleteSnapshot"}},
-		{"export writing an object (the service writes them)",
-			handCall{"export", "s3", "PutObject", bucket + "/exports/x.rdb", iamcheck.Detail{}},
-			[]string{"s3 PutObject by export", "no statement allows s3:PutObject"}},
+		{"export writing to another bucket",
+			handCall{"export", "s3", "PutObject", "arn:aws:s3:::someone-elses/x.rdb", iamcheck.Detail{}},
+			[]string{"s3 PutObject by export", "ExportObjects allows s3:PutObject only on " + bucket + "/*"}},
 		{"export of a copy (only the slot's snapshot is exported)",
 			handCall{"export", "memorydb", "CopySnapshot", mdb + "snapshot/sfc-nightly-ledger-202611200200", iamcheck.Detail{RequestTags: map[string]string{},
 				Params: map[string]string{"TargetSnapshotName": "sfc-nightly-ledger-202611200200", "TargetBucket": "snapflow-exports-example"}}},
@@ -305,6 +305,7 @@ func TestUnusedReasons(t *testing.T) {
 	for key, want := range map[string]string{
 		"verify #1(logs:CreateLogStream) logs:PutLogEvents arn:aws:logs:us-east-1:123456789012:log-group:Snapflow-FunctionsverifyLogsFB73CEBC:*":      "unobservable",
 		"copy CopyKeyGrantByAlias kms:CreateGrant arn:aws:kms:us-east-1:123456789012:key/*":                                                           "unobservable",
+		"export ExportObjects s3:PutObject arn:aws:s3:::snapflow-exports-example/*":                                                                   "unobservable: granted as the export guides list it",
 		"create RedshiftServerlessDeleteManaged redshift-serverless:DeleteSnapshot arn:aws:redshift-serverless:us-east-1:123456789012:snapshot/*":     "",
 		"prune RedshiftServerlessSnapshotsRead redshift-serverless:ListTagsForResource arn:aws:redshift-serverless:us-east-1:123456789012:snapshot/*": "",
 	} {
