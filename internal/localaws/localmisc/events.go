@@ -16,13 +16,16 @@ import (
 // Events is the emulated Amazon EventBridge (awsJson1_1, target prefix
 // AWSEvents): event buses, PutEvents, rules and targets, TestEventPattern.
 // Put events are kept in memory (Events); MatchingRules tells which rules
-// an event would trigger, which the local runner uses to start executions.
+// an event triggers, and SetDelivery hands each matched event to its rules'
+// targets, with the input each gets (the local runner starts Step Functions
+// executions with it).
 type Events struct {
 	env *emu.Env
 
-	mu     sync.Mutex
-	buses  map[string]*eventBus // by region + "/" + name
-	events []Event
+	mu      sync.Mutex
+	buses   map[string]*eventBus // by region + "/" + name
+	events  []Event
+	deliver func(Delivery)
 }
 
 var (
@@ -59,12 +62,13 @@ type Rule struct {
 // Target is a rule target. Raw keeps the target as it was put (all its
 // parameters) for ListTargetsByRule.
 type Target struct {
-	ID        string
-	Arn       string
-	RoleArn   string
-	Input     string
-	InputPath string
-	Raw       json.RawMessage
+	ID               string
+	Arn              string
+	RoleArn          string
+	Input            string
+	InputPath        string
+	InputTransformer *InputTransformer
+	Raw              json.RawMessage
 }
 
 // Event is one event accepted by PutEvents.
@@ -82,6 +86,9 @@ type Event struct {
 	// Dropped marks an event sent to a bus that does not exist: EventBridge
 	// accepts it (an EventId, no error) and drops it.
 	Dropped bool
+	// IngestionTime is when PutEvents accepted it (Time is the entry's
+	// own when it set one).
+	IngestionTime time.Time
 }
 
 // Envelope returns the event as EventBridge delivers it to targets and
@@ -477,8 +484,8 @@ func (s *Events) putEvents(r *http.Request, req *emu.Request) (any, *emu.APIErro
 	}
 	out := putEventsOutput{Entries: make([]putEventsResultEntry, 0, len(in.Entries))}
 	now := s.env.Clock.Now().UTC()
+	var accepted []Event
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	for _, en := range in.Entries {
 		if code, msg := checkEntry(en); code != "" {
 			out.FailedEntryCount++
@@ -487,15 +494,18 @@ func (s *Events) putEvents(r *http.Request, req *emu.Request) (any, *emu.APIErro
 		}
 		region, name := busName(req.Region, en.EventBusName)
 		ev := Event{ID: newUUID(), Region: region, Account: req.AccountID, Source: *en.Source, DetailType: *en.DetailType,
-			Detail: json.RawMessage(*en.Detail), Resources: append([]string{}, en.Resources...), Time: now,
+			Detail: json.RawMessage(*en.Detail), Resources: append([]string{}, en.Resources...), Time: now, IngestionTime: now,
 			EventBusName: name, EventBusArn: emu.ARN("events", region, req.AccountID, "event-bus/"+name)}
 		if en.Time != nil {
 			ev.Time = time.Time(*en.Time).UTC()
 		}
 		ev.Dropped = s.busLocked(region, name) == nil
 		s.events = append(s.events, ev)
+		accepted = append(accepted, ev)
 		out.Entries = append(out.Entries, putEventsResultEntry{EventID: ev.ID})
 	}
+	s.mu.Unlock()
+	s.deliverAll(accepted)
 	return out, nil
 }
 

@@ -256,11 +256,12 @@ func (s *Events) listRules(r *http.Request, req *emu.Request) (any, *emu.APIErro
 }
 
 type targetFields struct {
-	Id        string
-	Arn       string
-	RoleArn   string
-	Input     string
-	InputPath string
+	Id               string
+	Arn              string
+	RoleArn          string
+	Input            string
+	InputPath        string
+	InputTransformer *InputTransformer
 }
 
 type failedEntry struct {
@@ -302,7 +303,7 @@ func (s *Events) putTargets(r *http.Request, req *emu.Request) (any, *emu.APIErr
 		if _, ok := emu.ParseARN(f.Arn); !ok {
 			return nil, validation("Parameter %s is not valid.", f.Arn)
 		}
-		targets = append(targets, Target{ID: f.Id, Arn: f.Arn, RoleArn: f.RoleArn, Input: f.Input, InputPath: f.InputPath, Raw: raw})
+		targets = append(targets, Target{ID: f.Id, Arn: f.Arn, RoleArn: f.RoleArn, Input: f.Input, InputPath: f.InputPath, InputTransformer: f.InputTransformer, Raw: raw})
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
