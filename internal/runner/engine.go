@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -36,6 +37,9 @@ var engineScript []byte
 //     the clock jumps to the earliest one and fires it. An hour-long
 //     snapshot costs the time its polls take to run, no more, and each
 //     wait lasts exactly the simulated seconds the workflow asked for.
+//   - Go's own timers (hostTimer: the local scheduler's invocations) take
+//     part the same way: the clock jumps to them too, and they fire when
+//     it reaches them.
 //
 // All engine state is owned by one goroutine (loop); others post closures
 // to it.
@@ -56,6 +60,8 @@ type engine struct {
 	pendingAcks int
 	inflight    int
 	timers      map[int64]time.Time
+	hostTimers  []*hostTimer
+	hostSeq     int64
 	execs       map[string]*Execution
 	script      string
 
@@ -423,12 +429,62 @@ func (e *engine) earliest() (time.Time, bool) {
 			t, ok = d, true
 		}
 	}
+	for _, h := range e.hostTimers {
+		if !ok || h.at.Before(t) {
+			t, ok = h.at, true
+		}
+	}
 	return t, ok
+}
+
+// hostTimer is a timer of Go's: fn runs on the loop goroutine when the
+// clock reaches at (timers due together run in (at, registration) order).
+type hostTimer struct {
+	at  time.Time
+	seq int64
+	fn  func()
+}
+
+// addHostTimer registers fn to run at `at` (loop goroutine only).
+func (e *engine) addHostTimer(at time.Time, fn func()) *hostTimer {
+	e.hostSeq++
+	h := &hostTimer{at: at, seq: e.hostSeq, fn: fn}
+	e.hostTimers = append(e.hostTimers, h)
+	return h
+}
+
+// removeHostTimers forgets timers that have not fired (loop goroutine only).
+func (e *engine) removeHostTimers(hs []*hostTimer) {
+	e.hostTimers = slices.DeleteFunc(e.hostTimers, func(h *hostTimer) bool { return slices.Contains(hs, h) })
+}
+
+// fireHostTimers runs the host timers whose time has come.
+func (e *engine) fireHostTimers(now time.Time) {
+	var due []*hostTimer
+	for _, h := range e.hostTimers {
+		if !h.at.After(now) {
+			due = append(due, h)
+		}
+	}
+	if len(due) == 0 {
+		return
+	}
+	e.removeHostTimers(due)
+	sort.Slice(due, func(i, j int) bool {
+		if !due[i].at.Equal(due[j].at) {
+			return due[i].at.Before(due[j].at)
+		}
+		return due[i].seq < due[j].seq
+	})
+	for _, h := range due {
+		h.fn()
+	}
 }
 
 // fireDue fires the timers whose deadline has come, in deadline order.
 func (e *engine) fireDue() {
 	now := e.clock.Now()
+	e.fireHostTimers(now)
 	type due struct {
 		id int64
 		at time.Time

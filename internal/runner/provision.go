@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
@@ -57,20 +58,23 @@ type Provisioned struct {
 }
 
 // provisionedTypes are the resource types the local AWS gets; the rest
-// (IAM, logs, alarms, schedules, KMS, ...) have no local counterpart.
+// (IAM, logs, alarms, KMS, ...) have no local counterpart. The schedules
+// (AWS::Scheduler::Schedule) go to the runner's own scheduler (schedules.go).
 var provisionedTypes = map[string]bool{
 	"AWS::S3::Bucket":        true,
 	"AWS::S3::BucketPolicy":  true,
 	"Custom::AWS":            true,
 	"AWS::SNS::Topic":        true,
 	"AWS::Events::EventBus":  true,
+	"AWS::Events::Rule":      true,
 	"AWS::SNS::Subscription": false,
 }
 
 // provision creates the template's S3 buckets (with their ownership
 // controls, public access block, encryption, versioning, lifecycle and
 // tags), bucket policies, the AwsCustomResource S3 calls (the export
-// bucket's ACL), SNS topics and event buses on the local AWS, through the
+// bucket's ACL), SNS topics, event buses and rules with their targets on
+// the local AWS, through the
 // real SDK clients and in dependency order, as CloudFormation would. A
 // call the local AWS rejects fails provisioning, as it would fail the
 // stack.
@@ -113,6 +117,8 @@ func provision(ctx context.Context, t *Template, r *resolver, url string) (*Prov
 			err = createTopic(ctx, snsc, r.names[id], p)
 		case "AWS::Events::EventBus":
 			_, err = ebc.CreateEventBus(ctx, &eventbridge.CreateEventBusInput{Name: aws.String(r.names[id])})
+		case "AWS::Events::Rule":
+			err = createRule(ctx, ebc, r.names[id], p)
 		}
 		if err != nil {
 			return out, fmt.Errorf("provisioning %s %s (%s): %w", res.Type, id, res.CDKPath(), err)
@@ -262,6 +268,63 @@ func createTopic(ctx context.Context, c *sns.Client, name string, p map[string]a
 	return nil
 }
 
+// createRule makes an AWS::Events::Rule as CloudFormation does: PutRule,
+// then PutTargets with every target's settings (the local EventBridge
+// delivers matched events to them with their Input, InputPath or
+// InputTransformer).
+func createRule(ctx context.Context, c *eventbridge.Client, name string, p map[string]any) error {
+	in := &eventbridge.PutRuleInput{Name: aws.String(name)}
+	in.Description, in.RoleArn = optStr(p, "Description"), optStr(p, "RoleArn")
+	in.ScheduleExpression, in.EventBusName = optStr(p, "ScheduleExpression"), optStr(p, "EventBusName")
+	if st := str(p, "State"); st != "" {
+		in.State = ebtypes.RuleState(st)
+	}
+	switch pat := p["EventPattern"].(type) {
+	case string:
+		in.EventPattern = aws.String(pat)
+	case map[string]any:
+		data, _ := json.Marshal(pat)
+		in.EventPattern = aws.String(string(data))
+	}
+	if _, err := c.PutRule(ctx, in); err != nil {
+		return fmt.Errorf("PutRule: %w", err)
+	}
+	var targets []ebtypes.Target
+	for _, x := range list(p["Targets"]) {
+		m, _ := x.(map[string]any)
+		tg := ebtypes.Target{Id: aws.String(str(m, "Id")), Arn: aws.String(str(m, "Arn"))}
+		tg.RoleArn, tg.Input, tg.InputPath = optStr(m, "RoleArn"), optStr(m, "Input"), optStr(m, "InputPath")
+		if it, ok := m["InputTransformer"].(map[string]any); ok {
+			tg.InputTransformer = &ebtypes.InputTransformer{InputTemplate: aws.String(str(it, "InputTemplate")), InputPathsMap: map[string]string{}}
+			if paths, ok := it["InputPathsMap"].(map[string]any); ok {
+				for k, v := range paths {
+					tg.InputTransformer.InputPathsMap[k] = fmt.Sprint(v)
+				}
+			}
+		}
+		if rp, ok := m["RetryPolicy"].(map[string]any); ok {
+			tg.RetryPolicy = &ebtypes.RetryPolicy{}
+			if n, ok := number(rp["MaximumRetryAttempts"]); ok {
+				tg.RetryPolicy.MaximumRetryAttempts = aws.Int32(int32(n))
+			}
+			if n, ok := number(rp["MaximumEventAgeInSeconds"]); ok {
+				tg.RetryPolicy.MaximumEventAgeInSeconds = aws.Int32(int32(n))
+			}
+		}
+		if dl, ok := m["DeadLetterConfig"].(map[string]any); ok {
+			tg.DeadLetterConfig = &ebtypes.DeadLetterConfig{Arn: aws.String(str(dl, "Arn"))}
+		}
+		targets = append(targets, tg)
+	}
+	if len(targets) == 0 {
+		return nil
+	}
+	if _, err := c.PutTargets(ctx, &eventbridge.PutTargetsInput{Rule: aws.String(name), EventBusName: in.EventBusName, Targets: targets}); err != nil {
+		return fmt.Errorf("PutTargets: %w", err)
+	}
+	return nil
+}
+
 // sdkCall is an AwsCustomResource call (its Create/Update property).
 type sdkCall struct {
 	Service                  string         `json:"service"`
@@ -297,14 +360,8 @@ func runCustomResource(ctx context.Context, c *s3.Client, r *resolver, id string
 		out, err = c.GetBucketAcl(ctx, &s3.GetBucketAclInput{Bucket: aws.String(str(params, "Bucket"))})
 	case "s3.putBucketAcl":
 		in := &s3.PutBucketAclInput{Bucket: aws.String(str(params, "Bucket"))}
-		opt := func(k string) *string {
-			if v := str(params, k); v != "" {
-				return aws.String(v)
-			}
-			return nil
-		}
-		in.GrantFullControl, in.GrantRead, in.GrantWrite = opt("GrantFullControl"), opt("GrantRead"), opt("GrantWrite")
-		in.GrantReadACP, in.GrantWriteACP = opt("GrantReadACP"), opt("GrantWriteACP")
+		in.GrantFullControl, in.GrantRead, in.GrantWrite = optStr(params, "GrantFullControl"), optStr(params, "GrantRead"), optStr(params, "GrantWrite")
+		in.GrantReadACP, in.GrantWriteACP = optStr(params, "GrantReadACP"), optStr(params, "GrantWriteACP")
 		if acl := str(params, "ACL"); acl != "" {
 			in.ACL = s3types.BucketCannedACL(acl)
 		}
@@ -360,6 +417,14 @@ func join(prefix, k string) string {
 		return k
 	}
 	return prefix + "." + k
+}
+
+// optStr is a string property for an SDK input: nil when absent or empty.
+func optStr(props map[string]any, key string) *string {
+	if v := str(props, key); v != "" {
+		return aws.String(v)
+	}
+	return nil
 }
 
 func list(v any) []any {

@@ -18,6 +18,7 @@ import (
 // Report is what one run did.
 type Report struct {
 	Execution        string          `json:"execution"`
+	Trigger          *Trigger        `json:"trigger,omitempty"` // the schedule or rule that started the run (nil: Run)
 	Status           string          `json:"status"`
 	Error            string          `json:"error,omitempty"`
 	Cause            string          `json:"cause,omitempty"`
@@ -119,6 +120,9 @@ func (r *Runner) Report(x *Execution) *Report {
 		HistoryEvents: root.HistoryEvents, MaxHistoryEvents: root.HistoryEvents,
 		MaxPayloadBytes: root.MaxPayloadBytes, MaxPayloadState: root.MaxPayloadState,
 	}
+	r.mu.Lock()
+	rep.Trigger = r.triggers[x]
+	r.mu.Unlock()
 	mine := map[string]bool{root.ARN: true}
 	for _, c := range children {
 		mine[c.ARN] = true

@@ -126,6 +126,11 @@ type Runner struct {
 	invocations  []*Invocation
 	integrations map[*Execution]*integrationRecord
 	children     map[*Execution]*events.WorkItem
+	triggers     map[*Execution]*Trigger // runs a schedule or a rule started
+	byEvent      map[string][]*Execution // runs started for an event, by event ID
+
+	schedules []*Schedule // the local scheduler's (schedules.go)
+	fireMu    sync.Mutex  // serializes FireSchedules
 }
 
 // function is one AWS::Lambda::Function of the template.
@@ -213,6 +218,7 @@ func New(ctx context.Context, opts Options) (*Runner, error) {
 		opts: opts, root: root, Template: tmpl, res: newResolver(tmpl), ctx: rctx, cancel: cancel,
 		functions: map[string]*function{}, machines: map[string]json.RawMessage{}, machineByARN: map[string]string{},
 		integrations: map[*Execution]*integrationRecord{}, children: map[*Execution]*events.WorkItem{},
+		triggers: map[*Execution]*Trigger{}, byEvent: map[string][]*Execution{},
 		model: emu.DefaultDurationModel,
 	}
 	if opts.Durations != nil {
@@ -244,6 +250,9 @@ func New(ctx context.Context, opts Options) (*Runner, error) {
 	if r.Provisioned, err = provision(ctx, tmpl, r.res, r.aws.URL()); err != nil {
 		return nil, err
 	}
+	if err := r.loadSchedules(); err != nil {
+		return nil, err
+	}
 	if err := r.startFunctions(ctx); err != nil {
 		return nil, err
 	}
@@ -255,6 +264,8 @@ func New(ctx context.Context, opts Options) (*Runner, error) {
 		r.eng.payloadLimit = limit(opts.PayloadLimit, PayloadLimit)
 		r.eng.historyLimit = limit(opts.HistoryLimit, HistoryLimit)
 	})
+	// Events that match the stack's rules start executions from now on.
+	r.aws.EventBridge().SetDelivery(r.deliver)
 	ok = true
 	return r, nil
 }

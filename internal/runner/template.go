@@ -198,6 +198,26 @@ func (r *resolver) physicalOf(id string, res *Resource) *physical {
 		r.names[id] = name
 		a := arn("events", "event-bus/"+name)
 		return &physical{ref: name, attrs: map[string]any{"Arn": a, "Name": name}}
+	case "AWS::Events::Rule":
+		// Ref is the rule's name ("eventbusname|rulename" on a custom
+		// bus, which the stack does not use).
+		name := str(p, "Name")
+		if name == "" {
+			name = r.generatedName(id, 64, false)
+		}
+		r.names[id] = name
+		return &physical{ref: name, attrs: map[string]any{"Arn": arn("events", "rule/"+name)}}
+	case "AWS::Scheduler::Schedule":
+		name := str(p, "Name")
+		if name == "" {
+			name = r.generatedName(id, 64, false)
+		}
+		r.names[id] = name
+		group := str(p, "GroupName")
+		if group == "" {
+			group = "default"
+		}
+		return &physical{ref: name, attrs: map[string]any{"Arn": arn("scheduler", "schedule/"+group+"/"+name)}}
 	case "AWS::KMS::Key":
 		key := strings.ToLower(id)
 		return &physical{ref: key, attrs: map[string]any{"Arn": arn("kms", "key/"+key), "KeyId": key}}

@@ -26,7 +26,9 @@ func TestResolve(t *testing.T) {
 		"Sm": {"Type": "AWS::StepFunctions::StateMachine", "Properties": {"StateMachineName": "Stk-target"}},
 		"Topic": {"Type": "AWS::SNS::Topic", "Properties": {}},
 		"Bucket": {"Type": "AWS::S3::Bucket", "Properties": {}},
-		"Owner": {"Type": "Custom::AWS", "Properties": {}}
+		"Owner": {"Type": "Custom::AWS", "Properties": {}},
+		"Rule": {"Type": "AWS::Events::Rule", "Properties": {}},
+		"Sched": {"Type": "AWS::Scheduler::Schedule", "Properties": {"Name": "nightly"}}
 	}`)
 	r := newResolver(tm)
 	r.setAttr("Owner", "Owner.ID", "abc")
@@ -39,6 +41,9 @@ func TestResolve(t *testing.T) {
 		{`{"Ref": "Sm"}`, "arn:aws:states:us-east-1:123456789012:stateMachine:Stk-target"},
 		{`{"Ref": "Topic"}`, "arn:aws:sns:us-east-1:123456789012:Stk-Topic"},
 		{`{"Ref": "Bucket"}`, "stk-bucket"},
+		{`{"Ref": "Rule"}`, "Stk-Rule"},
+		{`{"Fn::GetAtt": ["Rule", "Arn"]}`, "arn:aws:events:us-east-1:123456789012:rule/Stk-Rule"},
+		{`{"Fn::GetAtt": ["Sched", "Arn"]}`, "arn:aws:scheduler:us-east-1:123456789012:schedule/default/nightly"},
 		{`{"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":s3:::", {"Ref": "Bucket"}, "/*"]]}`, "arn:aws:s3:::stk-bucket/*"},
 		{`{"Fn::Sub": "${AWS::Region}.${Bucket}.${Owner.Owner.ID}"}`, "us-east-1.stk-bucket.abc"},
 		{`{"Fn::Select": [1, {"Fn::Split": [",", "a,b,c"]}]}`, "b"},

@@ -118,7 +118,6 @@ func (e *Expression) Next(loc *time.Location, start, after time.Time) (time.Time
 	}
 	switch {
 	case e.rate > 0:
-		start = start.Truncate(time.Second)
 		if !from.After(start) {
 			return start, true
 		}
