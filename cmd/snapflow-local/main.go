@@ -6,6 +6,8 @@
 //
 //	snapflow-local demo                 # the guided tour (`make demo`)
 //	snapflow-local run [flags] input.json
+//	snapflow-local schedule [--days N]  # the stack's schedules fire over simulated days
+//	snapflow-local request policy       # a Run Requested event starts a run
 //
 // Run `make build` (LAMBDA_GOARCH=<native> saves a rebuild) and `make
 // synth` first; `npm ci` installs Node.js 22 and aws-local-stepfunctions.
@@ -40,6 +42,10 @@ func main() {
 		code, err = demo(ctx, os.Args[2:])
 	case "run":
 		code, err = runCmd(ctx, os.Args[2:])
+	case "schedule":
+		code, err = scheduleCmd(ctx, os.Args[2:])
+	case "request":
+		code, err = requestCmd(ctx, os.Args[2:])
 	case "-h", "--help", "help":
 		usage()
 		return
@@ -60,12 +66,15 @@ func usage() {
 	fmt.Fprint(os.Stderr, `usage:
   snapflow-local demo [flags]             the local demo: a fleet, two policies, live progress, a re-run
   snapflow-local run [flags] input.json   one execution of the run state machine; the report as JSON
+  snapflow-local schedule [flags]         the stack's schedules fire over --days simulated days; one line per run
+  snapflow-local request [flags] policy [reason]
+                                          a "Snapflow Run Requested" event on the local EventBridge; the runs it starts
 
 Run 'snapflow-local <command> -h' for the flags.
 `)
 }
 
-// common are the flags both commands take.
+// common are the flags every command takes.
 type common struct {
 	template, seed, logFile, start string
 	speed                          float64
