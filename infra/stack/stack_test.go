@@ -564,8 +564,8 @@ func TestAlarms(t *testing.T) {
 		{"Snapflow-rpo-nightly-elasticache/cache-cluster/web-ratelimit-0001", "", 3600, 26},
 		{"Snapflow-rpo-nightly-elasticache-serverless/search-cache", "", 3600, 26},
 		{"Snapflow-rpo-nightly-redshift-serverless/reporting", "", 3600, 26},
-		{"Snapflow-rpo-ledger-hourly", "", 10800, 1},
-		{"Snapflow-rpo-ledger-hourly-memorydb/orders-ledger", "", 10800, 1},
+		{"Snapflow-rpo-ledger-3h", "", 14400, 1},
+		{"Snapflow-rpo-ledger-3h-memorydb/orders-ledger", "", 14400, 1},
 		{"Snapflow-rpo-tagged-weekly", "[map[Name:Policy Value:tagged-weekly]]", 3600, 168},
 	}
 	for _, tt := range tests {

@@ -104,6 +104,18 @@ func TestParseErrors(t *testing.T) {
 			fe("exportBucket.kms", "unknown field")},
 		{"kms bucket and elasticache export", "exportBucket: {create: true, name: abc, encryption: kms}\npolicies:\n  - name: p\n    schedule: rate(1 day)\n    targets: [{service: elasticache, id: c}]\n    export: {bucket: abc}\n",
 			fe("policies[0].export.bucket", "exports ElastiCache snapshots to the SSE-KMS bucket; ElastiCache documents SSE-S3 only for .rdb files in S3, so use encryption: s3 or export only memorydb")},
+		{"cron values", "policies:\n  - name: p\n    schedule: cron(0 25 * * ? *)\n    targets: [{service: memorydb, id: c}]\n",
+			fe("policies[0].schedule", `must be a valid cron expression: cron(0 25 * * ? *): hours: "25": must be 0-23`)},
+		{"memorydb hourly", "policies:\n  - name: p\n    schedule: rate(1 hour)\n    targets: [{service: memorydb, id: c}]\n",
+			fe("policies[0].schedule", `fires up to 24 times in 24 hours; MemoryDB allows 20 manual snapshots per cluster in any 24 hours (MemoryDB Developer Guide, "Snapshot constraints"): at most 20 for a policy that may snapshot memorydb`)},
+		{"selector of every service, every 30 minutes", "policies:\n  - name: p\n    schedule: cron(0/30 * * * ? *)\n    selector: {tags: {backup: [often]}}\n", []policy.FieldError{
+			{Field: "policies[0].schedule", Rule: `fires up to 48 times in 24 hours; ElastiCache allows 20 manual backups per node in any 24 hours (ElastiCache User Guide, "Snapshot and restore"): at most 20 for a policy that may snapshot elasticache`},
+			{Field: "policies[0].schedule", Rule: `fires up to 48 times in 24 hours; ElastiCache allows 24 manual backups per serverless cache in any 24 hours (ElastiCache User Guide, "Snapshot and restore"): at most 24 for a policy that may snapshot elasticache-serverless`},
+			{Field: "policies[0].schedule", Rule: `fires up to 48 times in 24 hours; MemoryDB allows 20 manual snapshots per cluster in any 24 hours (MemoryDB Developer Guide, "Snapshot constraints"): at most 20 for a policy that may snapshot memorydb`},
+		}},
+		{"two policies, one cluster", "policies:\n  - name: p\n    schedule: rate(2 hours)\n    targets: [{service: memorydb, id: c}]\n" +
+			"  - name: q\n    schedule: cron(30 */2 * * ? *)\n    targets: [{service: memorydb, id: C}]\n",
+			fe("policies[1].schedule", `with p, snapshots memorydb c up to 24 times in 24 hours; MemoryDB allows 20 manual snapshots per cluster in any 24 hours (MemoryDB Developer Guide, "Snapshot constraints")`)},
 		{"input too large", policyWith("    tags: {" + manyTags() + "}\n"),
 			nil}, // checked below
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/snapflow/snapflow/events"
 	"github.com/snapflow/snapflow/internal/policy"
+	"github.com/snapflow/snapflow/internal/schedexpr"
 )
 
 var (
@@ -116,6 +117,7 @@ func validate(e *errs, c *Config) {
 	}
 	validateBucket(e, c)
 	validatePolicies(e, c)
+	validateSnapshotRate(e, c)
 }
 
 func validateBucket(e *errs, c *Config) {
@@ -212,6 +214,11 @@ func validateSchedule(e *errs, field string, p *Policy) {
 		e.add(field+".schedule", "must be rate(<n> minutes|hours|days) with n >= 1")
 	case strings.HasPrefix(p.Schedule, "cron(") && !cronPattern.MatchString(p.Schedule):
 		e.add(field+".schedule", "must be cron(minutes hours day-of-month month day-of-week year): six fields")
+	case strings.HasPrefix(p.Schedule, "cron("):
+		// The fields' values, as EventBridge Scheduler reads them.
+		if _, err := schedexpr.Parse(p.Schedule); err != nil {
+			e.add(field+".schedule", "must be a valid cron expression: "+err.Error())
+		}
 	}
 	if p.ScheduleTimeZone == "" {
 		p.ScheduleTimeZone = p.TimeZone

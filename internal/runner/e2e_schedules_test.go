@@ -157,31 +157,31 @@ func TestSchedulesDailyCronInTimeZone(t *testing.T) {
 	}
 }
 
-// TestSchedulesRate: ledger-hourly's rate(1 hour) invokes at once when the
-// schedule is created, then every hour; a later FireSchedules goes on from
-// where the last one stopped.
+// TestSchedulesRate: ledger-3h's rate(3 hours) invokes at once when the
+// schedule is created, then every 3 hours; a later FireSchedules goes on
+// from where the last one stopped.
 func TestSchedulesRate(t *testing.T) {
 	start := time.Date(2026, 11, 20, 10, 7, 30, 0, time.UTC)
-	r := scheduleRunner(t, start, "ledger-hourly")
-	s := scheduleOf(t, r, "ledger-hourly", "rate(1 hour)", "UTC")
+	r := scheduleRunner(t, start, "ledger-3h")
+	s := scheduleOf(t, r, "ledger-3h", "rate(3 hours)", "UTC")
 	// Created when the stack was provisioned: the clock ran meanwhile.
 	if s.Start.Before(start) || s.Start.After(start.Add(time.Minute)) || !s.Start.Equal(s.Start.Truncate(time.Second)) {
 		t.Fatalf("schedule created at %s, want a second within a minute of %s", s.Start, start)
 	}
 	start = s.Start
-	reps := fire(t, r, start.Add(2*time.Hour))
-	want := []time.Time{start, start.Add(time.Hour), start.Add(2 * time.Hour)}
+	reps := fire(t, r, start.Add(6*time.Hour))
+	want := []time.Time{start, start.Add(3 * time.Hour), start.Add(6 * time.Hour)}
 	if len(reps) != len(want) {
 		t.Fatalf("%d runs, want %d", len(reps), len(want))
 	}
 	for i, rep := range reps {
-		checkScheduledRun(t, r, rep, "ledger-hourly", want[i])
+		checkScheduledRun(t, r, rep, "ledger-3h", want[i])
 	}
-	more := fire(t, r, start.Add(3*time.Hour+30*time.Minute))
+	more := fire(t, r, start.Add(10*time.Hour+30*time.Minute))
 	if len(more) != 1 {
-		t.Fatalf("the next 90 minutes: %d runs, want 1", len(more))
+		t.Fatalf("the next 4.5 hours: %d runs, want 1", len(more))
 	}
-	checkScheduledRun(t, r, more[0], "ledger-hourly", start.Add(3*time.Hour))
+	checkScheduledRun(t, r, more[0], "ledger-3h", start.Add(9*time.Hour))
 	for _, tr := range more[0].Targets {
 		if tr.Copy == "" || len(tr.ExportedObjects) == 0 {
 			t.Errorf("%s: copy %q, exported %v: the policy copies and exports", tr.Target.ID, tr.Copy, tr.ExportedObjects)
@@ -211,7 +211,7 @@ func TestRunRequestedEvent(t *testing.T) {
 		return n
 	}
 
-	reps, err := r.RunRequested(ctx, "ledger-hourly", "pre-deploy of orders v42")
+	reps, err := r.RunRequested(ctx, "ledger-3h", "pre-deploy of orders v42")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,11 +226,11 @@ func TestRunRequestedEvent(t *testing.T) {
 		t.Errorf("trigger %+v", rep.Trigger)
 	}
 	slot := rep.Start.UTC().Truncate(time.Minute)
-	if rep.Plan.Policy != "ledger-hourly" || rep.Plan.Spec.ScheduledTime != "" || !rep.Plan.Slot.Equal(slot) {
-		t.Errorf("plan: policy %s, scheduledTime %q, slot %s; want ledger-hourly, none, %s", rep.Plan.Policy, rep.Plan.Spec.ScheduledTime, rep.Plan.Slot, slot)
+	if rep.Plan.Policy != "ledger-3h" || rep.Plan.Spec.ScheduledTime != "" || !rep.Plan.Slot.Equal(slot) {
+		t.Errorf("plan: policy %s, scheduledTime %q, slot %s; want ledger-3h, none, %s", rep.Plan.Policy, rep.Plan.Spec.ScheduledTime, rep.Plan.Slot, slot)
 	}
 	if len(rep.Targets) != 1 || rep.Targets[0].Target.ID != "orders-ledger" || rep.Targets[0].Status != "SUCCEEDED" ||
-		rep.Targets[0].Snapshot != naming.SnapshotName(rep.Targets[0].Target.Service, "ledger-hourly", "orders-ledger", slot) {
+		rep.Targets[0].Snapshot != naming.SnapshotName(rep.Targets[0].Target.Service, "ledger-3h", "orders-ledger", slot) {
 		t.Errorf("targets %+v", rep.Targets)
 	}
 	put := 0
@@ -245,8 +245,8 @@ func TestRunRequestedEvent(t *testing.T) {
 
 	for name, entry := range map[string]ebtypes.PutEventsRequestEntry{
 		"unknown policy": {Source: aws.String(RunRequestedSource), DetailType: aws.String(RunRequestedDetailType), Detail: aws.String(`{"policy":"ghost"}`)},
-		"other source":   {Source: aws.String("someone-else"), DetailType: aws.String(RunRequestedDetailType), Detail: aws.String(`{"policy":"ledger-hourly"}`)},
-		"other type":     {Source: aws.String(RunRequestedSource), DetailType: aws.String("Snapflow Run Completed"), Detail: aws.String(`{"policy":"ledger-hourly"}`)},
+		"other source":   {Source: aws.String("someone-else"), DetailType: aws.String(RunRequestedDetailType), Detail: aws.String(`{"policy":"ledger-3h"}`)},
+		"other type":     {Source: aws.String(RunRequestedSource), DetailType: aws.String("Snapflow Run Completed"), Detail: aws.String(`{"policy":"ledger-3h"}`)},
 	} {
 		reps, err := r.PutEvent(ctx, entry)
 		if err != nil {
