@@ -107,13 +107,18 @@ func Wait(in Input) time.Duration {
 // Estimate is the duration to record for the next run's first wait, from a
 // phase that ended at the poll made elapsed after it started, waited
 // before that poll. Polls after the first bracket the end between the
-// previous poll and this one: record the middle (the next run polls there,
-// then in Steps). Done at the first poll, it may have ended long before:
-// record a Step less, so the next run probes earlier. Over successive runs
-// the estimate settles within a Step of the true duration.
+// previous poll and this one: record the first quarter of the bracket (the
+// next run polls there, then in Steps). Done at the first poll, it may have
+// ended long before: record a Step less, so the next run probes earlier.
+// Over successive runs the estimate settles within a Step of the true
+// duration. The quarter, not the middle: a first poll past the end is late
+// by up to what it overshoots, one before it costs a Step; over snapshots of
+// 1 min to 6 h, the middle still missed "noticed within max(30 s, 5 %)" at
+// the eighth run for 0.3 % of durations, the quarter for none from the
+// sixth, for 0.2 more polls on average (TestConvergesEverywhere).
 func Estimate(elapsed, waited time.Duration, polls int) time.Duration {
 	if polls > 1 && waited > 0 && elapsed-waited > 0 {
-		return elapsed - waited/2
+		return elapsed - waited + waited/4
 	}
 	return max(elapsed-Step(elapsed, 0), time.Second)
 }

@@ -80,7 +80,7 @@ func TestEstimate(t *testing.T) {
 		polls         int
 		want          time.Duration
 	}{
-		{"bracketed: the middle", 3700 * s, 90 * s, 3, 3655 * s},
+		{"bracketed: the first quarter", 3700 * s, 90 * s, 3, 3632500 * time.Millisecond},
 		{"first poll done: a step earlier", 3600 * s, 3600 * s, 1, 3510 * s},
 		{"first poll done, short: Min earlier", 61 * s, 61 * s, 1, 51 * s},
 		{"never below a second", 5 * s, 5 * s, 1, s},
@@ -94,7 +94,8 @@ func TestEstimate(t *testing.T) {
 
 // TestConverges runs the estimate and the waits over successive runs of a
 // snapshot of a fixed duration: from the third run on, each run is noticed
-// within max(30 s, 5 %) and polls at most three times.
+// within max(30 s, 5 %) and polls at most four times (transitions at most
+// 2× the oracle's one poll).
 func TestConverges(t *testing.T) {
 	for _, actual := range []time.Duration{time.Minute, 10 * time.Minute, time.Hour, 6 * time.Hour} {
 		expected := time.Duration(0)
@@ -111,10 +112,44 @@ func TestConverges(t *testing.T) {
 			}
 			late := elapsed - actual
 			t.Logf("%v, run %d: %d polls, noticed %v late", actual, run, polls, late)
-			if run > 1 && (late > max(30*time.Second, actual/20) || polls > 3) {
+			if run > 1 && (late > max(30*time.Second, actual/20) || polls > 4) {
 				t.Errorf("%v, run %d: %d polls, noticed %v late", actual, run, polls, late)
 			}
 			expected = Estimate(elapsed, last, polls)
+		}
+	}
+}
+
+// TestConvergesEverywhere runs successive runs of snapshots of every
+// duration from 1 min to 6 h (7 s apart), each service's default first
+// wait: from the sixth run on, every one is noticed within max(30 s, 5 %)
+// with at most 4 polls (transitions at most 2× the oracle's one poll), and
+// the polls stay few on average.
+func TestConvergesEverywhere(t *testing.T) {
+	for _, svc := range []string{"elasticache", "elasticache-serverless", "memorydb"} {
+		n, polls := 0, 0
+		for actual := time.Minute; actual <= 6*time.Hour; actual += 7 * time.Second {
+			expected := time.Duration(0)
+			for run := range 8 {
+				elapsed, last, p := time.Duration(0), time.Duration(0), 0
+				for elapsed < actual {
+					w := Wait(Input{Service: svc, Polls: p, Last: last, Elapsed: elapsed, Expected: expected})
+					elapsed, last, p = elapsed+w, w, p+1
+				}
+				if late := elapsed - actual; run >= 5 && (late > max(30*time.Second, actual/20) || p > 4) {
+					t.Errorf("%s %v, run %d: %d polls, noticed %v late", svc, actual, run+1, p, late)
+				}
+				if run >= 5 {
+					n++
+					polls += p
+				}
+				expected = Estimate(elapsed, last, p)
+			}
+		}
+		if avg := float64(polls) / float64(n); avg > 2 {
+			t.Errorf("%s: %.2f polls per steady-state run, want at most 2", svc, avg)
+		} else {
+			t.Logf("%s: %.2f polls per steady-state run over %d runs", svc, avg, n)
 		}
 	}
 }
