@@ -3,148 +3,46 @@ package steps
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"strconv"
-	"strings"
-
-	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/snapflow/snapflow/events"
-	"github.com/snapflow/snapflow/internal/errclass"
+	"github.com/snapflow/snapflow/internal/lambdafn"
 	"github.com/snapflow/snapflow/internal/metrics"
 )
 
-// Environment variables the handlers read.
+// Environment variables the handlers read (internal/lambdafn).
 const (
-	EnvExportBucket     = "SNAPFLOW_EXPORT_BUCKET"     // default export bucket (plan, export)
-	EnvLogLevel         = "SNAPFLOW_LOG_LEVEL"         // debug, info (default), warn, error
-	EnvMetricsNamespace = "SNAPFLOW_METRICS_NAMESPACE" // CloudWatch namespace of the EMF metrics (default "Snapflow")
-	EnvS3PathStyle      = "SNAPFLOW_S3_PATH_STYLE"     // "true": path-style S3 requests (the local AWS)
+	EnvExportBucket     = lambdafn.EnvExportBucket
+	EnvLogLevel         = lambdafn.EnvLogLevel
+	EnvMetricsNamespace = lambdafn.EnvMetricsNamespace
+	EnvS3PathStyle      = lambdafn.EnvS3PathStyle
 )
 
 // Env is a handler's configuration, from environment variables.
-type Env struct {
-	ExportBucket     string
-	LogLevel         slog.Level
-	MetricsNamespace string
-	S3PathStyle      bool
-}
+type Env = lambdafn.Env
 
-// EnvFrom reads the configuration through getenv (os.Getenv in a main). A
-// bad value is an error naming the variable.
-func EnvFrom(getenv func(string) string) (Env, error) {
-	env := Env{
-		ExportBucket:     getenv(EnvExportBucket),
-		MetricsNamespace: getenv(EnvMetricsNamespace),
-	}
-	if env.MetricsNamespace == "" {
-		env.MetricsNamespace = metrics.DefaultNamespace
-	}
-	if v := getenv(EnvLogLevel); v != "" {
-		if err := env.LogLevel.UnmarshalText([]byte(v)); err != nil {
-			return Env{}, fmt.Errorf("%s=%q: must be debug, info, warn or error", EnvLogLevel, v)
-		}
-	}
-	if v := getenv(EnvS3PathStyle); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return Env{}, fmt.Errorf("%s=%q: must be true or false", EnvS3PathStyle, v)
-		}
-		env.S3PathStyle = b
-	}
-	return env, nil
-}
+// EnvFrom reads the configuration through getenv (lambdafn.EnvFrom).
+func EnvFrom(getenv func(string) string) (Env, error) { return lambdafn.EnvFrom(getenv) }
 
-// NewLogger returns the JSON logger of a handler: every line carries the
-// function's name and the attributes put on the context with withLog (the
-// Lambda request ID, the policy, the target, the snapshot name).
+// NewLogger returns the JSON logger of a handler (lambdafn.NewLogger).
 func NewLogger(w io.Writer, level slog.Level, function string) *slog.Logger {
-	h := slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level})
-	return slog.New(contextHandler{h}).With("function", function)
+	return lambdafn.NewLogger(w, level, function)
 }
 
-type logAttrsKey struct{}
-
-// withLog returns ctx with more attributes (key, value pairs) for every log
-// line written with it.
-func withLog(ctx context.Context, args ...any) context.Context {
-	prev, _ := ctx.Value(logAttrsKey{}).([]any)
-	next := make([]any, 0, len(prev)+len(args))
-	next = append(append(next, prev...), args...)
-	return context.WithValue(ctx, logAttrsKey{}, next)
-}
+// withLog returns ctx with more attributes for every log line.
+func withLog(ctx context.Context, args ...any) context.Context { return lambdafn.WithLog(ctx, args...) }
 
 // withTarget adds the target and snapshot of a work item to the log lines.
 func withTarget(ctx context.Context, it events.WorkItem) context.Context {
 	return withLog(ctx, "policy", it.Policy, "target", metrics.TargetDimension(it.Target), "snapshot", it.SnapshotName)
 }
 
-// contextHandler adds the context's attributes to each record.
-type contextHandler struct{ slog.Handler }
-
-func (h contextHandler) Handle(ctx context.Context, r slog.Record) error {
-	if args, ok := ctx.Value(logAttrsKey{}).([]any); ok {
-		r.Add(args...)
-	}
-	return h.Handler.Handle(ctx, r)
-}
-
-func (h contextHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
-	return contextHandler{h.Handler.WithAttrs(attrs)}
-}
-
-func (h contextHandler) WithGroup(name string) slog.Handler {
-	return contextHandler{h.Handler.WithGroup(name)}
-}
-
-// Handler adapts a step to lambda.Start: it decodes the payload into the
-// step's input (a payload that does not decode is Snapflow.InvalidInput),
-// adds the Lambda request ID to every log line, logs the outcome, and turns
-// an error into the messages.InvokeResponse_Error whose Type is the error
-// class (errclass.ForLambda), the name Step Functions' Retry and Catch see.
+// Handler adapts a step of s to lambda.Start (lambdafn.Handler, logging
+// with s's logger).
 func Handler[In, Out any](s *Steps, step func(context.Context, In) (Out, error)) func(context.Context, json.RawMessage) (Out, error) {
-	return func(ctx context.Context, payload json.RawMessage) (Out, error) {
-		if lc, ok := lambdacontext.FromContext(ctx); ok {
-			ctx = withLog(ctx, "requestId", lc.AwsRequestID)
-		}
-		var zero Out
-		var in In
-		if err := json.Unmarshal(payload, &in); err != nil {
-			err = invalid("input", "must be a JSON %s: %v", inputName(in), err)
-			s.log().ErrorContext(ctx, "bad input", "errorType", classOf(err), "error", err.Error())
-			return zero, errclass.ForLambda(err)
-		}
-		out, err := step(ctx, in)
-		if err != nil {
-			class, ok := errclass.Of(err)
-			if !ok {
-				class = errclass.Transient
-			}
-			s.log().ErrorContext(ctx, "step failed", "errorType", string(class), "error", err.Error())
-			return zero, errclass.ForLambda(err)
-		}
-		return out, nil
-	}
+	return lambdafn.Handler(s.log(), step)
 }
 
-// inputName names the expected payload in an error message.
-func inputName(v any) string {
-	name := fmt.Sprintf("%T", v)
-	if i := strings.LastIndex(name, "."); i >= 0 {
-		name = name[i+1:]
-	}
-	if name == "RawMessage" {
-		return "object"
-	}
-	return name
-}
-
-// Fatal reports a start-up failure of a main and exits: Lambda shows the
-// message as the init error.
-func Fatal(function string, err error) {
-	fmt.Fprintf(os.Stderr, "snapflow %s: %v\n", function, err)
-	os.Exit(1)
-}
+// Fatal reports a start-up failure of a main and exits (lambdafn.Fatal).
+func Fatal(function string, err error) { lambdafn.Fatal(function, err) }

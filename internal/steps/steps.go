@@ -180,12 +180,6 @@ func ref(sn snapshot.Snapshot, startedAt time.Time) *events.SnapshotRef {
 	}
 }
 
-// classOf returns the class of err ("" when it has none).
-func classOf(err error) errclass.Class {
-	c, _ := errclass.Of(err)
-	return c
-}
-
 // s3Errors classifies S3's answers (NoSuchKey, NotFound, AccessDenied,
 // SlowDown, ...) with the adapters' common codes.
 var s3Errors = snapshot.ErrorMap{

@@ -10,6 +10,7 @@ import (
 	"github.com/snapflow/snapflow/events"
 	"github.com/snapflow/snapflow/internal/metrics"
 	"github.com/snapflow/snapflow/internal/steps"
+	"github.com/snapflow/snapflow/internal/summary"
 )
 
 // childCause is what Step Functions puts in the cause of a failed
@@ -73,7 +74,7 @@ func TestSummary(t *testing.T) {
 		t.Fatalf("summary %+v", sum)
 	}
 	// Only the failed targets are listed, with the item's target.
-	wantErrors := []string{"Snapflow.SnapshotFailed", "States.TaskFailed", steps.ErrNoResult}
+	wantErrors := []string{"Snapflow.SnapshotFailed", "States.TaskFailed", summary.ErrNoResult}
 	for i, r := range sum.Results {
 		if r.Status != "failed" || r.Error != wantErrors[i] || r.State != nil {
 			t.Errorf("result %d %+v, want error %q", i, r, wantErrors[i])
