@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"sort"
@@ -465,15 +466,7 @@ func (r *Runner) startFunctions(ctx context.Context) error {
 		src := srcs[f.Handler]
 		r.Handlers[f.Handler] = src.Origin
 		r.bootstraps[f.Handler] = src.Path
-		env := map[string]string{}
-		for k, v := range f.Env {
-			env[k] = v
-		}
-		env["AWS_ENDPOINT_URL"] = r.aws.URL()
-		env["SNAPFLOW_S3_PATH_STYLE"] = "true"
-		env[simclock.EnvURL] = r.aws.URL() + "/_localaws/clock"
-		env["AWS_SECRET_ACCESS_KEY"] = "local"
-		env["AWS_SESSION_TOKEN"] = "local"
+		env := r.functionEnv(f.Env)
 		logicalID := f.LogicalID
 		var crash func(int, []byte) bool
 		if r.opts.Crash != nil {
@@ -493,6 +486,23 @@ func (r *Runner) startFunctions(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// functionEnv is a function's environment on the local runner: the
+// template's, then the local AWS's endpoint (path-style S3), the simulated
+// clock and the secret of the local credentials (the access key is the
+// sandbox's, SandboxAccessKey).
+func (r *Runner) functionEnv(template map[string]string) map[string]string {
+	env := maps.Clone(template)
+	if env == nil {
+		env = map[string]string{}
+	}
+	env["AWS_ENDPOINT_URL"] = r.aws.URL()
+	env["SNAPFLOW_S3_PATH_STYLE"] = "true"
+	env[simclock.EnvURL] = r.aws.URL() + "/_localaws/clock"
+	env["AWS_SECRET_ACCESS_KEY"] = "local"
+	env["AWS_SESSION_TOKEN"] = "local"
+	return env
 }
 
 // SandboxAccessKey is the access key of a function's sandbox: the

@@ -3,10 +3,12 @@ package emu
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -153,6 +155,48 @@ func QueryTags(form url.Values, prefix string) map[string]string {
 	out := map[string]string{}
 	for _, m := range QueryStructs(form, prefix) {
 		out[m["Key"]] = m["Value"]
+	}
+	return out
+}
+
+// Recorded is what a call's record says beyond its action: every resource
+// it acts on (Resource first), the parameters that decide its
+// authorization, and the request's and the resource's tags (nil: not
+// recorded). The local services' tests compare it with Diff.
+type Recorded struct {
+	Resources                 []string
+	Params                    map[string]string
+	RequestTags, ResourceTags map[string]string
+}
+
+// Recorded returns what the request puts into its call's record.
+func (r *Request) Recorded() Recorded {
+	return Recorded{Resources: r.AllResources(), Params: r.Params, RequestTags: r.RequestTags, ResourceTags: r.ResourceTags}
+}
+
+// Recorded returns what the call's record says.
+func (c Call) Recorded() Recorded {
+	return Recorded{Resources: c.Resources, Params: c.Params, RequestTags: c.RequestTags, ResourceTags: c.ResourceTags}
+}
+
+// Diff lists how got differs from want, one line a difference: the
+// resources in order, exactly the parameters, and tags that are recorded
+// (non-nil) exactly when want's are, with the same entries.
+func (got Recorded) Diff(want Recorded) []string {
+	var out []string
+	if !slices.Equal(got.Resources, want.Resources) {
+		out = append(out, fmt.Sprintf("resources %v, want %v", got.Resources, want.Resources))
+	}
+	if !maps.Equal(got.Params, want.Params) {
+		out = append(out, fmt.Sprintf("params %v, want %v", got.Params, want.Params))
+	}
+	for _, m := range []struct {
+		what      string
+		got, want map[string]string
+	}{{"request tags", got.RequestTags, want.RequestTags}, {"resource tags", got.ResourceTags, want.ResourceTags}} {
+		if (m.got == nil) != (m.want == nil) || !maps.Equal(m.got, m.want) {
+			out = append(out, fmt.Sprintf("%s %#v, want %#v", m.what, m.got, m.want))
+		}
 	}
 	return out
 }

@@ -142,3 +142,21 @@ func TestCallJSON(t *testing.T) {
 		t.Errorf("JSON of a list %s", list)
 	}
 }
+
+func TestRecordedDiff(t *testing.T) {
+	want := Recorded{Resources: []string{"a", "b"}, Params: map[string]string{"Name": "x"}, RequestTags: map[string]string{}}
+	if d := want.Diff(want); d != nil {
+		t.Errorf("equal records differ: %v", d)
+	}
+	for name, got := range map[string]Recorded{
+		"resource order":       {Resources: []string{"b", "a"}, Params: want.Params, RequestTags: map[string]string{}},
+		"extra param":          {Resources: want.Resources, Params: map[string]string{"Name": "x", "K": "v"}, RequestTags: map[string]string{}},
+		"tags not recorded":    {Resources: want.Resources, Params: want.Params},
+		"resource tags extra":  {Resources: want.Resources, Params: want.Params, RequestTags: map[string]string{}, ResourceTags: map[string]string{}},
+		"request tag mismatch": {Resources: want.Resources, Params: want.Params, RequestTags: map[string]string{"k": "v"}},
+	} {
+		if d := got.Diff(want); len(d) != 1 {
+			t.Errorf("%s: %v, want one difference", name, d)
+		}
+	}
+}

@@ -1,8 +1,6 @@
 package localmemorydb
 
 import (
-	"maps"
-	"slices"
 	"testing"
 	"time"
 
@@ -13,16 +11,9 @@ import (
 	"github.com/snapflow/snapflow/internal/localaws/emu"
 )
 
-// recorded is what a call's record should say beyond its resource.
-type recorded struct {
-	resources                 []string
-	params                    map[string]string // exactly these
-	requestTags, resourceTags map[string]string // nil: not recorded
-}
-
 // lastCall checks what the last call h served recorded on its request
 // (what the router copies into the call's record).
-func (h *harness) lastCall(action string, want recorded) {
+func (h *harness) lastCall(action string, want emu.Recorded) {
 	h.t.Helper()
 	h.mu.Lock()
 	req := h.calls[len(h.calls)-1]
@@ -30,19 +21,8 @@ func (h *harness) lastCall(action string, want recorded) {
 	if req.Action != action {
 		h.t.Fatalf("last call %s, want %s", req.Action, action)
 	}
-	if got := req.AllResources(); !slices.Equal(got, want.resources) {
-		h.t.Errorf("%s: resources %v, want %v", action, got, want.resources)
-	}
-	if !maps.Equal(req.Params, want.params) {
-		h.t.Errorf("%s: params %v, want %v", action, req.Params, want.params)
-	}
-	for _, m := range []struct {
-		what      string
-		got, want map[string]string
-	}{{"request tags", req.RequestTags, want.requestTags}, {"resource tags", req.ResourceTags, want.resourceTags}} {
-		if (m.got == nil) != (m.want == nil) || !maps.Equal(m.got, m.want) {
-			h.t.Errorf("%s: %s %#v, want %#v", action, m.what, m.got, m.want)
-		}
+	for _, d := range req.Recorded().Diff(want) {
+		h.t.Errorf("%s: %s", action, d)
 	}
 }
 
@@ -63,62 +43,62 @@ func TestRecordSnapshots(t *testing.T) {
 
 	must[*memorydb.CreateSnapshotOutput](t)(c.CreateSnapshot(ctx, &memorydb.CreateSnapshotInput{ClusterName: aws.String("ledger"),
 		SnapshotName: aws.String("SF-1"), KmsKeyId: aws.String("alias/k"), Tags: mdbTags("snapflow:managed", "true")}))
-	h.lastCall("CreateSnapshot", recorded{
-		resources:    []string{arn + "cluster/ledger", arn + "snapshot/sf-1"},
-		params:       map[string]string{"ClusterName": "ledger", "SnapshotName": "SF-1", "KmsKeyId": "alias/k"},
-		requestTags:  managed,
-		resourceTags: map[string]string{"backup": "nightly"},
+	h.lastCall("CreateSnapshot", emu.Recorded{
+		Resources:    []string{arn + "cluster/ledger", arn + "snapshot/sf-1"},
+		Params:       map[string]string{"ClusterName": "ledger", "SnapshotName": "SF-1", "KmsKeyId": "alias/k"},
+		RequestTags:  managed,
+		ResourceTags: map[string]string{"backup": "nightly"},
 	})
 	h.advance(time.Minute)
 
 	must[*memorydb.CopySnapshotOutput](t)(c.CopySnapshot(ctx, &memorydb.CopySnapshotInput{SourceSnapshotName: aws.String("sf-1"),
 		TargetSnapshotName: aws.String("sfc-1"), Tags: mdbTags("snapflow:managed", "true", "snapflow:copy-of", "sf-1")}))
-	h.lastCall("CopySnapshot", recorded{
-		resources:    []string{arn + "snapshot/sf-1", arn + "snapshot/sfc-1"},
-		params:       map[string]string{"SourceSnapshotName": "sf-1", "TargetSnapshotName": "sfc-1"},
-		requestTags:  map[string]string{"snapflow:managed": "true", "snapflow:copy-of": "sf-1"},
-		resourceTags: managed,
+	h.lastCall("CopySnapshot", emu.Recorded{
+		Resources:    []string{arn + "snapshot/sf-1", arn + "snapshot/sfc-1"},
+		Params:       map[string]string{"SourceSnapshotName": "sf-1", "TargetSnapshotName": "sfc-1"},
+		RequestTags:  map[string]string{"snapflow:managed": "true", "snapflow:copy-of": "sf-1"},
+		ResourceTags: managed,
 	})
 	h.advance(time.Minute)
 
 	h.store.add("exports", "us-east-1", "BucketOwnerPreferred", exportActions...)
 	must[*memorydb.CopySnapshotOutput](t)(exportTo(c, "sf-1", "exports/sf-1", "exports"))
-	h.lastCall("CopySnapshot", recorded{
-		resources:    []string{arn + "snapshot/sf-1", "arn:aws:s3:::exports"},
-		params:       map[string]string{"SourceSnapshotName": "sf-1", "TargetSnapshotName": "exports/sf-1", "TargetBucket": "exports"},
-		requestTags:  map[string]string{},
-		resourceTags: managed,
+	h.lastCall("CopySnapshot", emu.Recorded{
+		Resources:    []string{arn + "snapshot/sf-1", "arn:aws:s3:::exports"},
+		Params:       map[string]string{"SourceSnapshotName": "sf-1", "TargetSnapshotName": "exports/sf-1", "TargetBucket": "exports"},
+		RequestTags:  map[string]string{},
+		ResourceTags: managed,
 	})
 
 	must[*memorydb.TagResourceOutput](t)(c.TagResource(ctx, &memorydb.TagResourceInput{ResourceArn: aws.String(arn + "snapshot/sfc-1"), Tags: mdbTags("done", "yes")}))
-	h.lastCall("TagResource", recorded{
-		resources:    []string{arn + "snapshot/sfc-1"},
-		params:       map[string]string{"ResourceArn": arn + "snapshot/sfc-1"},
-		requestTags:  map[string]string{"done": "yes"},
-		resourceTags: map[string]string{"snapflow:managed": "true", "snapflow:copy-of": "sf-1"},
+	h.lastCall("TagResource", emu.Recorded{
+		Resources:    []string{arn + "snapshot/sfc-1"},
+		Params:       map[string]string{"ResourceArn": arn + "snapshot/sfc-1"},
+		RequestTags:  map[string]string{"done": "yes"},
+		ResourceTags: map[string]string{"snapflow:managed": "true", "snapflow:copy-of": "sf-1"},
 	})
 	all := map[string]string{"snapflow:managed": "true", "snapflow:copy-of": "sf-1", "done": "yes"}
 	must[*memorydb.ListTagsOutput](t)(c.ListTags(ctx, &memorydb.ListTagsInput{ResourceArn: aws.String(arn + "snapshot/sfc-1")}))
-	h.lastCall("ListTags", recorded{
-		resources:    []string{arn + "snapshot/sfc-1"},
-		params:       map[string]string{"ResourceArn": arn + "snapshot/sfc-1"},
-		resourceTags: all,
+	h.lastCall("ListTags", emu.Recorded{
+		Resources:    []string{arn + "snapshot/sfc-1"},
+		Params:       map[string]string{"ResourceArn": arn + "snapshot/sfc-1"},
+		ResourceTags: all,
 	})
 	must[*memorydb.DescribeSnapshotsOutput](t)(c.DescribeSnapshots(ctx, &memorydb.DescribeSnapshotsInput{ClusterName: aws.String("ledger")}))
-	h.lastCall("DescribeSnapshots", recorded{
-		resources:    []string{arn + "cluster/ledger"},
-		params:       map[string]string{"ClusterName": "ledger"},
-		resourceTags: map[string]string{"backup": "nightly"},
+	h.lastCall("DescribeSnapshots", emu.Recorded{
+		Resources:    []string{arn + "cluster/ledger"},
+		Params:       map[string]string{"ClusterName": "ledger"},
+		ResourceTags: map[string]string{"backup": "nightly"},
 	})
 
 	// The delete records the tags the snapshot had before it.
 	must[*memorydb.DeleteSnapshotOutput](t)(c.DeleteSnapshot(ctx, &memorydb.DeleteSnapshotInput{SnapshotName: aws.String("sfc-1")}))
-	h.lastCall("DeleteSnapshot", recorded{
-		resources:    []string{arn + "snapshot/sfc-1"},
-		params:       map[string]string{"SnapshotName": "sfc-1"},
-		resourceTags: all,
+	h.lastCall("DeleteSnapshot", emu.Recorded{
+		Resources:    []string{arn + "snapshot/sfc-1"},
+		Params:       map[string]string{"SnapshotName": "sfc-1"},
+		ResourceTags: all,
 	})
 	_, err := c.DeleteSnapshot(ctx, &memorydb.DeleteSnapshotInput{SnapshotName: aws.String("none")})
 	wantErr[*types.SnapshotNotFoundFault](t, err)
-	h.lastCall("DeleteSnapshot", recorded{resources: []string{arn + "snapshot/none"}, params: map[string]string{"SnapshotName": "none"}})
+	h.lastCall("DeleteSnapshot", emu.Recorded{Resources: []string{arn + "snapshot/none"}, Params: map[string]string{"SnapshotName": "none"}})
 }
