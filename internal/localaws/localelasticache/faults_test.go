@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/elasticache"
 	"github.com/aws/aws-sdk-go-v2/service/elasticache/types"
 
+	"github.com/snapflow/snapflow/internal/awsclient"
 	"github.com/snapflow/snapflow/internal/localaws/emu"
 )
 
@@ -36,7 +37,7 @@ func TestThrottleAndRateLimit(t *testing.T) {
 	std := elasticache.New(elasticache.Options{
 		Region: "us-east-1", BaseEndpoint: aws.String(h.url),
 		Credentials: credentials.NewStaticCredentialsProvider("AKIDLOCAL", "secret", ""),
-		HTTPClient:  loopbackHTTPClient(),
+		HTTPClient:  awsclient.HTTPClient(),
 	})
 	h.env.Faults.Add(emu.Fault{Service: "elasticache", Action: "DescribeSnapshots", Kind: emu.FaultThrottle, Count: 1})
 	_, err = std.DescribeSnapshots(ctx, &elasticache.DescribeSnapshotsInput{})

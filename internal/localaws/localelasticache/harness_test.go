@@ -3,7 +3,6 @@ package localelasticache
 import (
 	"context"
 	"errors"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -17,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/elasticache"
 	"github.com/aws/smithy-go"
 
+	"github.com/snapflow/snapflow/internal/awsclient"
 	"github.com/snapflow/snapflow/internal/localaws/emu"
 )
 
@@ -79,31 +79,8 @@ func (h *harness) client(region string) *elasticache.Client {
 		BaseEndpoint: aws.String(h.url),
 		Credentials:  credentials.NewStaticCredentialsProvider("AKIDLOCAL", "secret", ""),
 		Retryer:      aws.NopRetryer{},
-		HTTPClient:   loopbackHTTPClient(),
+		HTTPClient:   awsclient.HTTPClient(),
 	})
-}
-
-// loopbackHTTPClient works around a race between smithy-go and net/http
-// that only a server as fast as a loopback one exposes. smithy-go closes
-// the request body as soon as the response headers arrive; its body
-// wrapper's WriteTo then returns io.EOF, which net/http's writeLoop, still
-// doing its final "extra bytes" read of the body, takes for a write error:
-// it closes the connection while the SDK reads the response, and a
-// response larger than the read buffer fails with "use of closed network
-// connection" (about 1 call in 10 with a 50-snapshot DescribeSnapshots).
-// Hiding WriteTo makes that last read a plain Read, which returns io.EOF
-// and ends the copy cleanly.
-func loopbackHTTPClient() *http.Client {
-	return &http.Client{Transport: hideWriterTo{http.DefaultTransport.(*http.Transport).Clone()}}
-}
-
-type hideWriterTo struct{ rt http.RoundTripper }
-
-func (h hideWriterTo) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.Body != nil && r.Body != http.NoBody {
-		r.Body = struct{ io.ReadCloser }{r.Body}
-	}
-	return h.rt.RoundTrip(r)
 }
 
 func (h *harness) advance(d time.Duration) { h.clock.Advance(d) }

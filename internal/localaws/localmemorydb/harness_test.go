@@ -3,7 +3,6 @@ package localmemorydb
 import (
 	"context"
 	"errors"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -17,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/memorydb/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/snapflow/snapflow/internal/awsclient"
 	"github.com/snapflow/snapflow/internal/localaws/emu"
 )
 
@@ -81,26 +81,8 @@ func (h *harness) client(region string) *memorydb.Client {
 		BaseEndpoint: aws.String(h.srv.URL),
 		Credentials:  credentials.NewStaticCredentialsProvider("AKIDLOCAL", "secret", ""),
 		Retryer:      aws.NopRetryer{},
-		HTTPClient:   &http.Client{Transport: readOnlyBodies{http.DefaultTransport}},
+		HTTPClient:   awsclient.HTTPClient(),
 	})
-}
-
-// readOnlyBodies hides the io.WriterTo of the SDK's request bodies. The SDK
-// closes a request body as soon as the response headers arrive; against a
-// loopback server that can be before net/http's write loop has made its
-// final read of the body, and smithy-go's closed body then answers WriteTo
-// with io.EOF, which net/http takes as a write error and closes the
-// connection under the response being read ("use of closed network
-// connection", aws/aws-sdk-go-v2#2737; the default retryer retries it since
-// #2949, but these clients do not retry). Through Read alone, a closed body
-// is a clean end of stream.
-type readOnlyBodies struct{ next http.RoundTripper }
-
-func (t readOnlyBodies) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.Body != nil && r.Body != http.NoBody {
-		r.Body = struct{ io.ReadCloser }{r.Body}
-	}
-	return t.next.RoundTrip(r)
 }
 
 func (h *harness) advance(d time.Duration) { h.env.Clock.Advance(d) }
