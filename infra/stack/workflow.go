@@ -27,7 +27,9 @@ var (
 	// modifying, in maintenance): that takes minutes, not seconds.
 	busy = []string{string(errclass.TargetBusy)}
 	// crashed is a handler that did not answer: its process exited
-	// (Runtime.ExitError), or it ran out of time (Sandbox.Timedout);
+	// (Runtime.ExitError), or it ran out of time (Sandbox.Timedout) — the
+	// error types Lambda reports for both ("Troubleshoot invocation issues
+	// in Lambda", Lambda Developer Guide);
 	// Lambda.Unknown is how Step Functions reports an unhandled Lambda
 	// error it cannot name, out-of-memory and timeouts included ("Handle
 	// Lambda service exceptions", Step Functions Developer Guide). Every
