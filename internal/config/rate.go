@@ -118,24 +118,34 @@ func validateSnapshotRate(e *errs, c *Config) {
 			}
 		}
 	}
+	// The policies that name a target, and their busiest days added up.
 	type key struct{ service, id, region string }
-	total := map[key]int{}
-	first := map[key][]string{}
+	type use struct {
+		perDay   int
+		policies []string
+	}
+	uses := map[key]*use{}
 	for i, p := range c.Policies {
 		if perDay[i] == 0 {
 			continue
 		}
 		for _, t := range p.Targets {
-			k := key{t.Service, strings.ToLower(t.ID), t.Region}
 			q, ok := manualPerDay[t.Service]
 			if !ok {
 				continue
 			}
-			total[k] += perDay[i]
-			first[k] = append(first[k], p.Name)
-			if total[k] > q.limit && perDay[i] <= q.limit && len(first[k]) > 1 {
+			k := key{t.Service, strings.ToLower(t.ID), t.Region}
+			u := uses[k]
+			if u == nil {
+				u = &use{}
+				uses[k] = u
+			}
+			u.perDay += perDay[i]
+			u.policies = append(u.policies, p.Name)
+			// A policy over the limit on its own is reported above.
+			if u.perDay > q.limit && perDay[i] <= q.limit && len(u.policies) > 1 {
 				e.add(fmt.Sprintf("policies[%d].schedule", i), fmt.Sprintf("with %s, snapshots %s %s up to %d times in 24 hours; %s",
-					strings.Join(first[k][:len(first[k])-1], ", "), t.Service, t.ID, total[k], q.doc))
+					strings.Join(u.policies[:len(u.policies)-1], ", "), t.Service, t.ID, u.perDay, q.doc))
 			}
 		}
 	}
